@@ -1,0 +1,51 @@
+# mamori — top-level commands. `make demo` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build test test-asan fuzz-build fuzz-smoke bench demo format clean
+
+all: build
+
+setup:
+	./scripts/setup
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+
+build: setup $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 600
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: setup
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAMORI_SANITIZE=ON \
+	  -DMAMORI_BENCH=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest -j $(JOBS) --output-on-failure --timeout 900
+
+# libFuzzer targets (clang-16); `make fuzz-smoke` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+fuzz-build: setup
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_FUZZ=ON \
+	  -DMAMORI_TESTS=OFF -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16
+	cmake --build build-fuzz -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	./scripts/fuzz-all $(FUZZ_SECONDS)
+
+bench: build
+	./scripts/bench-all
+
+demo: build
+	./scripts/demo
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -1,0 +1,43 @@
+# Compile options shared by every mamori target.
+add_library(mamori_options INTERFACE)
+target_compile_options(mamori_options INTERFACE -Wall -Wextra -Wpedantic)
+if(MAMORI_WERROR)
+  target_compile_options(mamori_options INTERFACE -Werror)
+endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # libstdc++ 12 hides <expected> from clang unless it believes concepts are complete.
+  target_compile_options(mamori_options INTERFACE -D__cpp_concepts=202002L -Wno-macro-redefined)
+endif()
+if(MAMORI_SANITIZE)
+  target_compile_options(mamori_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(mamori_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(MAMORI_FUZZ)
+  target_compile_options(mamori_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(mamori_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# mamori_module(NAME DEPS <public deps...> PRIVATE_DEPS <private deps...>)
+# One static library per folder under src/mamori; sources are the folder's .cc files.
+function(mamori_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  add_library(mamori_${name} STATIC ${sources})
+  target_include_directories(mamori_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(mamori_${name} PUBLIC mamori_options ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# mamori_test(NAME LIBS <libs...>): one GoogleTest binary from tests/<dir>/*.cc
+function(mamori_test name)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(test_${name} ${sources})
+  target_link_libraries(test_${name} PRIVATE mamori_options ${ARG_LIBS} GTest::gtest_main GTest::gmock)
+  target_compile_definitions(test_${name} PRIVATE
+    MAMORI_SOURCE_DIR="${PROJECT_SOURCE_DIR}" MAMORI_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  include(GoogleTest)
+  gtest_discover_tests(test_${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name})
+endfunction()

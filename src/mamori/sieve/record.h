@@ -1,0 +1,88 @@
+#pragma once
+// sieve/record: the machine-information record (機械的情報), the only thing the sieve ever
+// emits. The schema is closed (I2): communication-history items, command information capped
+// at kMaxCommandBytes, and items that do not reveal content. There is deliberately no field
+// for URLs, paths, queries, bodies, mail or page text; adding one is a legal change, not a
+// code change. On-disk/on-wire form: record_json.h, versioned by kRecordVersion.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mamori/core/ip.h"
+#include "mamori/core/time.h"
+#include "mamori/scope/category.h"
+#include "mamori/scope/country.h"
+
+namespace mamori::sieve {
+
+inline constexpr int kRecordVersion = 1;
+inline constexpr std::size_t kMaxCommandBytes = 64;
+inline constexpr std::size_t kMaxDnsEntries = 8;
+inline constexpr std::size_t kMaxHttpEntries = 4;
+inline constexpr std::size_t kMaxMatches = 8;
+
+struct Endpoint {
+  IpAddress ip;
+  std::uint16_t port = 0;
+  scope::CountryCode country;
+};
+
+struct DnsEntry {
+  std::string name;
+  std::uint16_t type = 0;
+  std::optional<std::uint8_t> rcode;  // absent when no response was seen
+  std::vector<IpAddress> answers;
+};
+
+struct TlsInfo {
+  std::string sni;
+  std::vector<std::string> alpn;
+  std::string version;  // "1.3"
+  std::string ja3;
+  std::string ja3_hash;
+  std::string ja4;
+};
+
+struct HttpInfo {
+  std::string method;
+  std::string host;
+  std::string user_agent;
+};
+
+enum class RuleKind : std::uint8_t { ip, domain, port, ja3, ja4, bytes };
+
+struct Match {
+  std::string rule;  // the rule's id in the approved ruleset
+  RuleKind kind = RuleKind::ip;
+  std::vector<std::uint8_t> command;  // matched bytes of a `bytes` rule, ≤ kMaxCommandBytes
+};
+
+struct Record {
+  std::string sensor;
+  std::string flow_id;  // 32 hex digits, unique per sensor and flow
+  scope::Category category = scope::Category::FF;
+  Timestamp first_seen;
+  Timestamp last_seen;
+  std::uint8_t protocol = 0;  // IP protocol number
+  Endpoint src;               // the initiator
+  Endpoint dst;
+  std::array<std::uint64_t, 2> packets{};  // [0] forward (src→dst), [1] reverse
+  std::array<std::uint64_t, 2> bytes{};
+  std::uint8_t tcp_flags = 0;  // union over both directions
+  std::vector<DnsEntry> dns;   // ≤ kMaxDnsEntries
+  std::optional<TlsInfo> tls;
+  std::vector<HttpInfo> http;  // ≤ kMaxHttpEntries
+  std::vector<Match> matches;  // ≤ kMaxMatches
+};
+
+std::string_view to_string(RuleKind kind);
+std::optional<RuleKind> parse_rule_kind(std::string_view text);
+// "tcp", "udp", "icmp", "icmpv6", or the protocol number as text.
+std::string protocol_name(std::uint8_t protocol);
+// TCP flags as letters in the fixed order "SAFPRUEC"; only the ones set.
+std::string tcp_flags_string(std::uint8_t flags);
+
+}  // namespace mamori::sieve
