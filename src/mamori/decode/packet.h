@@ -2,6 +2,13 @@
 // decode/packet: the machine information of one packet as the decoder sees it, and the
 // decoder contract. The payload span points into the capture buffer: it is read in memory
 // by the sieve's matchers and never copied anywhere (I1).
+//
+// Link layers: Ethernet (802.1Q / 802.1ad / 0x9100 / 0x9200 tags, stacked; MPLS label stacks;
+// PPPoE session), raw IP, LINKTYPE_IPV4/IPV6, Linux cooked SLL and SLL2. Network: IPv4 (options
+// skipped, fragments), IPv6 (hop-by-hop, routing, destination options, fragment, AH, mobility,
+// HIP and shim6 headers). Transport: TCP, UDP, ICMP, ICMPv6. Tunnels (GRE, IP-in-IP, VXLAN,
+// GTP, Ethernet pseudowires over MPLS) are not opened: the outer header is what is decoded.
+// The full behaviour is written down in decode/README.md.
 
 #include <array>
 #include <cstdint>
@@ -9,6 +16,7 @@
 #include <string_view>
 
 #include "mamori/capture/link_type.h"
+#include "mamori/capture/packet_source.h"
 #include "mamori/core/ip.h"
 #include "mamori/core/time.h"
 
@@ -33,6 +41,8 @@ inline constexpr std::uint8_t cwr = 0x80;
 }  // namespace tcp_flag
 
 struct DecodedPacket {
+  // timestamp and wire_length belong to the caller: decode_packet(link, frame, out) leaves
+  // them untouched, decode_packet(RawPacket, out) copies them from the capture record.
   Timestamp timestamp;
   std::uint32_t wire_length = 0;  // frame length on the wire, for volume counters
   IpAddress src;
@@ -42,33 +52,44 @@ struct DecodedPacket {
   std::uint16_t src_port = 0;   // TCP/UDP ports; ICMP: type in src_port, code in dst_port
   std::uint16_t dst_port = 0;
   std::uint8_t tcp_flags = 0;
-  bool is_fragment = false;     // any IPv4/IPv6 fragment (first or later)
-  bool has_transport = false;   // transport header decoded (false for non-first fragments)
+  bool is_fragment = false;    // any IPv4/IPv6 fragment (first or later)
+  bool has_transport = false;  // transport header decoded (false for non-first fragments)
   std::uint32_t tcp_sequence = 0;
-  // Transport payload as captured (may be shorter than on the wire because of snaplen).
+  std::uint8_t ttl = 0;  // IPv4 TTL or IPv6 hop limit (OS hints, scan detection)
+  // IP datagram length as the header declares it (IPv4 total length, IPv6 40 + payload
+  // length; the captured length when the header says 0: TSO captures, jumbograms). This is
+  // the byte count IPFIX/NetFlow exporters report, without link headers and padding.
+  std::uint32_t ip_length = 0;
+  // Transport payload as captured (may be shorter than on the wire because of snaplen). For
+  // non_first_fragment and unknown_transport: the IP payload after the network headers.
   std::span<const std::uint8_t> payload;
 };
 
-// Why a frame was not decoded to a transport header. `ok` and `fragment` are not errors.
+// Why a frame was not decoded to a transport header. `ok`, `non_first_fragment`, `not_ip` and
+// `unknown_transport` are not errors. Names (to_string) are stable: they key the run summary.
 enum class DecodeStatus : std::uint8_t {
   ok,
-  non_first_fragment,   // IPv4/IPv6 fragment without the transport header: counted, L3 only
-  not_ip,               // ARP, LLDP, ...: counted, not an error
+  non_first_fragment,  // IPv4/IPv6 fragment without the transport header: counted, L3 only
+  not_ip,              // ARP, LLDP, 802.3 LLC, MPLS pseudowires, PPPoE control: not an error
   unsupported_link,
   truncated_ethernet,
   truncated_vlan,
   truncated_mpls,
   truncated_sll,
-  bad_ip_version,
+  bad_ip_version,  // version nibble is not what the link layer announced (or not 4/6)
   truncated_ipv4,
-  bad_ipv4_header,      // IHL < 5, total length < header length
+  bad_ipv4_header,  // IHL < 5, total length < header length
   truncated_ipv6,
-  bad_ipv6_extension,   // truncated or looping extension header chain
+  bad_ipv6_extension,  // extension header chain longer than the datagram, misplaced or too long
   truncated_tcp,
-  bad_tcp_offset,
+  bad_tcp_offset,  // data offset < 5 or past the end of the IP datagram
   truncated_udp,
   truncated_icmp,
-  unknown_transport,    // IP protocol without a decoder (GRE, ESP, ...): L3 machine info only
+  unknown_transport,  // IP protocol without a decoder (GRE, ESP, ...): L3 machine info only
+  // Added with the decoder implementation:
+  truncated_pppoe,
+  too_many_tags,   // more than 8 VLAN tags or 16 MPLS labels: refused, not walked further
+  bad_udp_length,  // UDP length field 1..7
   kCount
 };
 
@@ -83,9 +104,16 @@ struct DecodeCounters {
   }
 };
 
-// Decodes link, network and transport headers. Never reads past `frame`, never throws.
-// On `ok`, `non_first_fragment` and `unknown_transport` the L3 fields of `out` are valid.
+// Decodes link, network and transport headers. Never reads past `frame`, never throws, never
+// allocates. Every field of `out` except timestamp and wire_length is reset first.
+// The L3 fields (src, dst, ip_version, protocol, ttl, ip_length, is_fragment) are valid for
+// `ok`, `non_first_fragment`, `unknown_transport` and every transport-level status
+// (truncated_tcp, bad_tcp_offset, truncated_udp, bad_udp_length, truncated_icmp);
+// ip_version == 0 otherwise. Ports, flags and sequence are valid when has_transport.
 DecodeStatus decode_packet(capture::LinkType link_type, std::span<const std::uint8_t> frame,
                            DecodedPacket& out);
+
+// Same, and copies the timestamp and on-wire length from the capture record.
+DecodeStatus decode_packet(const capture::RawPacket& packet, DecodedPacket& out);
 
 }  // namespace mamori::decode
