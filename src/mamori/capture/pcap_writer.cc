@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace mamori::capture {
@@ -11,9 +12,8 @@ namespace {
 constexpr std::uint32_t kMagicMicro = 0xa1b2c3d4;
 constexpr std::uint32_t kMagicNano = 0xa1b23c4d;
 
-void put_u32(std::uint8_t* out, std::uint32_t value) {  // host (little-endian) order, as pcap allows
-  std::memcpy(out, &value, 4);
-}
+// Host (little-endian) order, as pcap allows.
+void put_u32(std::uint8_t* out, std::uint32_t value) { std::memcpy(out, &value, 4); }
 
 }  // namespace
 
@@ -40,8 +40,13 @@ Result<void> PcapWriter::write(Timestamp timestamp, std::span<const std::uint8_t
   if (!file_) return fail("{}: writer is closed", path_);
   const auto captured = static_cast<std::uint32_t>(std::min<std::size_t>(frame.size(), snaplen_));
   std::array<std::uint8_t, 16> header{};
-  std::int64_t seconds = timestamp.nanos / 1'000'000'000;
+  // pcap seconds are unsigned 32-bit: a negative time would write a negative fraction.
+  const std::int64_t seconds = timestamp.nanos / 1'000'000'000;
   std::int64_t fraction = timestamp.nanos % 1'000'000'000;
+  if (timestamp.nanos < 0 || seconds > std::int64_t{UINT32_MAX}) {
+    return fail("{}: packet {}: timestamp {} ns is outside the pcap range (1970 to 2106)", path_,
+                packets_ + 1, timestamp.nanos);
+  }
   if (precision_ == TimestampPrecision::micro) fraction /= 1000;
   put_u32(header.data(), static_cast<std::uint32_t>(seconds));
   put_u32(header.data() + 4, static_cast<std::uint32_t>(fraction));
