@@ -21,6 +21,8 @@ IpAddress IpAddress::v6(std::span<const std::uint8_t, 16> network_order) {
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   // inet_pton needs a terminated string; addresses are at most 45 characters.
   if (text.empty() || text.size() > 45) return std::nullopt;
+  // inet_pton would stop at an embedded NUL and accept "1.2.3.4\0junk".
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   char buffer[46];
   std::copy(text.begin(), text.end(), buffer);
   buffer[text.size()] = '\0';
@@ -61,13 +63,22 @@ Result<Prefix> Prefix::parse(std::string_view text) {
   if (!address) return fail("'{}' is not an IP address", text.substr(0, slash));
   if (slash == std::string_view::npos) return Prefix(*address, address->family_bits());
   const auto length_text = text.substr(slash + 1);
+  // IPv4-mapped text (::ffff:a.b.c.d/len) counts its length in IPv6 bits.
+  const bool mapped = address->is_v4() && text.substr(0, slash).find(':') != std::string_view::npos;
+  const int max_length = mapped ? 128 : address->family_bits();
   int length = -1;
   const auto [end, error] =
       std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
   if (error != std::errc{} || end != length_text.data() + length_text.size() || length < 0 ||
-      length > address->family_bits()) {
+      length > max_length) {
     return fail("'{}' is not a valid prefix length for {}", length_text,
-                address->is_v4() ? "IPv4" : "IPv6");
+                max_length == 32 ? "IPv4" : "IPv6");
+  }
+  if (mapped) {
+    if (length < 96) {
+      return fail("prefix '{}' reaches outside the IPv4-mapped block ::ffff:0:0/96", text);
+    }
+    length -= 96;
   }
   Prefix prefix(*address, length);
   if (prefix.address() != *address) {

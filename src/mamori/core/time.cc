@@ -3,9 +3,13 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <limits>
+#include <utility>
 
 namespace mamori {
 namespace {
+
+__extension__ typedef __int128 Int128;
 
 // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's civil algorithm).
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -15,6 +19,13 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+constexpr bool is_leap_year(std::int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+
+constexpr int days_in_month(std::int64_t y, int m) {
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap_year(y) ? 29 : kDays[m - 1];
 }
 
 struct Civil {
@@ -96,7 +107,8 @@ Result<Timestamp> parse_rfc3339(std::string_view text) {
                        read_digits(text, pos, 2, minute) && expect_char(text, pos, ':') &&
                        read_digits(text, pos, 2, second);
   if (!time_ok) return fail("'{}' is not an RFC 3339 time (expected hh:mm:ss)", text);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
     return fail("'{}' has a field out of range", text);
   }
   std::int64_t nanos = 0;
@@ -123,6 +135,7 @@ Result<Timestamp> parse_rfc3339(std::string_view text) {
         !read_digits(text, pos, 2, om)) {
       return fail("'{}' has a malformed UTC offset", text);
     }
+    if (oh > 23 || om > 59) return fail("'{}' has a UTC offset out of range", text);
     offset_seconds = sign * (oh * 3600 + om * 60);
   } else {
     return fail("'{}' lacks a time zone ('Z' or +hh:mm)", text);
@@ -131,7 +144,13 @@ Result<Timestamp> parse_rfc3339(std::string_view text) {
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return Timestamp{seconds * 1'000'000'000 + nanos};
+  // Nanoseconds in 64 bits reach only the years 1677 to 2262.
+  const Int128 total = static_cast<Int128>(seconds) * 1'000'000'000 + nanos;
+  if (total > std::numeric_limits<std::int64_t>::max() ||
+      total < std::numeric_limits<std::int64_t>::min()) {
+    return fail("'{}' is outside the representable years 1677 to 2262", text);
+  }
+  return Timestamp{static_cast<std::int64_t>(total)};
 }
 
 Result<Duration> parse_duration(std::string_view text) {
@@ -140,14 +159,20 @@ Result<Duration> parse_duration(std::string_view text) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || value < 0) return fail("'{}' is not a duration", text);
   const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  std::int64_t multiplier = 0;
-  if (unit.empty() || unit == "s") multiplier = 1;
-  else if (unit == "ms") return Duration::millis(value);
-  else if (unit == "m") multiplier = 60;
-  else if (unit == "h") multiplier = 3600;
-  else if (unit == "d") multiplier = 86400;
-  else return fail("'{}' has unknown unit '{}' (use ms, s, m, h or d)", text, unit);
-  return Duration::seconds(value * multiplier);
+  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"", 1'000'000'000},   {"s", 1'000'000'000},     {"ms", 1'000'000},
+      {"m", 60'000'000'000}, {"h", 3'600'000'000'000}, {"d", 86'400'000'000'000}};
+  std::int64_t nanos_per_unit = 0;
+  for (const auto& [name, nanos] : kUnits) {
+    if (unit == name) nanos_per_unit = nanos;
+  }
+  if (nanos_per_unit == 0) {
+    return fail("'{}' has unknown unit '{}' (use ms, s, m, h or d)", text, unit);
+  }
+  if (value > std::numeric_limits<std::int64_t>::max() / nanos_per_unit) {
+    return fail("'{}' is too long a duration", text);
+  }
+  return Duration{value * nanos_per_unit};
 }
 
 Timestamp SystemClock::now() const {
