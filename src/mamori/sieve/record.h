@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mamori/core/ip.h"
@@ -28,6 +29,8 @@ struct Endpoint {
   IpAddress ip;
   std::uint16_t port = 0;
   scope::CountryCode country;
+
+  bool operator==(const Endpoint&) const = default;
 };
 
 struct DnsEntry {
@@ -35,6 +38,8 @@ struct DnsEntry {
   std::uint16_t type = 0;
   std::optional<std::uint8_t> rcode;  // absent when no response was seen
   std::vector<IpAddress> answers;
+
+  bool operator==(const DnsEntry&) const = default;
 };
 
 struct TlsInfo {
@@ -44,12 +49,16 @@ struct TlsInfo {
   std::string ja3;
   std::string ja3_hash;
   std::string ja4;
+
+  bool operator==(const TlsInfo&) const = default;
 };
 
 struct HttpInfo {
   std::string method;
   std::string host;
   std::string user_agent;
+
+  bool operator==(const HttpInfo&) const = default;
 };
 
 enum class RuleKind : std::uint8_t { ip, domain, port, ja3, ja4, bytes };
@@ -58,6 +67,8 @@ struct Match {
   std::string rule;  // the rule's id in the approved ruleset
   RuleKind kind = RuleKind::ip;
   std::vector<std::uint8_t> command;  // matched bytes of a `bytes` rule, ≤ kMaxCommandBytes
+
+  bool operator==(const Match&) const = default;
 };
 
 struct Record {
@@ -76,6 +87,8 @@ struct Record {
   std::optional<TlsInfo> tls;
   std::vector<HttpInfo> http;  // ≤ kMaxHttpEntries
   std::vector<Match> matches;  // ≤ kMaxMatches
+
+  bool operator==(const Record&) const = default;
 };
 
 std::string_view to_string(RuleKind kind);
@@ -84,5 +97,9 @@ std::optional<RuleKind> parse_rule_kind(std::string_view text);
 std::string protocol_name(std::uint8_t protocol);
 // TCP flags as letters in the fixed order "SAFPRUEC"; only the ones set.
 std::string tcp_flags_string(std::uint8_t flags);
+// Inverse of protocol_name(): "tcp" → 6, "47" → 47; only the exact form protocol_name writes.
+std::optional<std::uint8_t> parse_protocol_name(std::string_view text);
+// Inverse of tcp_flags_string(): letters of "SAFPRUEC" in any order, each at most once.
+std::optional<std::uint8_t> parse_tcp_flags(std::string_view text);
 
 }  // namespace mamori::sieve

@@ -1,0 +1,94 @@
+#include "mamori/sieve/record.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace mamori::sieve {
+namespace {
+
+constexpr std::array<std::string_view, 6> kRuleKindNames = {"ip",  "domain", "port",
+                                                            "ja3", "ja4",    "bytes"};
+
+struct FlagLetter {
+  std::uint8_t bit;
+  char letter;
+};
+
+// RFC 9293 §3.1 header bits (FIN 0x01 … CWR 0x80, CWR/ECE from RFC 3168), printed in the
+// record's fixed order, which puts handshake and teardown ahead of the rare ones.
+constexpr std::array<FlagLetter, 8> kFlagLetters = {{{0x02, 'S'},
+                                                     {0x10, 'A'},
+                                                     {0x01, 'F'},
+                                                     {0x08, 'P'},
+                                                     {0x04, 'R'},
+                                                     {0x20, 'U'},
+                                                     {0x40, 'E'},
+                                                     {0x80, 'C'}}};
+
+}  // namespace
+
+std::string_view to_string(RuleKind kind) {
+  const auto index = static_cast<std::size_t>(kind);
+  return index < kRuleKindNames.size() ? kRuleKindNames[index] : std::string_view("unknown");
+}
+
+std::optional<RuleKind> parse_rule_kind(std::string_view text) {
+  for (std::size_t i = 0; i < kRuleKindNames.size(); ++i) {
+    if (kRuleKindNames[i] == text) return static_cast<RuleKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string protocol_name(std::uint8_t protocol) {
+  switch (protocol) {
+    case 1:
+      return "icmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 58:
+      return "icmpv6";
+    default:
+      return std::to_string(protocol);
+  }
+}
+
+std::optional<std::uint8_t> parse_protocol_name(std::string_view text) {
+  if (text.empty() || text.size() > 6) return std::nullopt;
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc{} && end == text.data() + text.size() && value <= 255) {
+    const auto protocol = static_cast<std::uint8_t>(value);
+    // Only the canonical form is accepted: "6" must be written "tcp", "47" not "047".
+    return protocol_name(protocol) == text ? std::optional(protocol) : std::nullopt;
+  }
+  for (const unsigned named : {1u, 6u, 17u, 58u}) {
+    if (protocol_name(static_cast<std::uint8_t>(named)) == text) {
+      return static_cast<std::uint8_t>(named);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string tcp_flags_string(std::uint8_t flags) {
+  std::string text;
+  for (const auto& [bit, letter] : kFlagLetters) {
+    if ((flags & bit) != 0) text.push_back(letter);
+  }
+  return text;
+}
+
+std::optional<std::uint8_t> parse_tcp_flags(std::string_view text) {
+  std::uint8_t flags = 0;
+  for (const char c : text) {
+    const auto* found = std::find_if(kFlagLetters.begin(), kFlagLetters.end(),
+                                     [c](const FlagLetter& flag) { return flag.letter == c; });
+    if (found == kFlagLetters.end() || (flags & found->bit) != 0) return std::nullopt;
+    flags = static_cast<std::uint8_t>(flags | found->bit);
+  }
+  return flags;
+}
+
+}  // namespace mamori::sieve

@@ -1,0 +1,66 @@
+#pragma once
+// sieve/record_json: the on-disk and on-wire form of a Record (record.h), version 1. This
+// header is the format's specification; the store keeps exactly these lines, and
+// `mamori records --format jsonl` prints them.
+//
+// One record is one JSON object with exactly these keys, in this order (the schema is closed,
+// I2: a reader rejects any other key, at any depth):
+//
+//   v           1 (kRecordVersion); readers reject other versions
+//   sensor      non-empty string
+//   flow        32 hex digits
+//   category    "FF" | "FD" | "DF" | "DD"
+//   first_seen  RFC 3339 UTC with exactly six fractional digits, "2026-11-22T02:37:19.123456Z"
+//   last_seen   same form, not before first_seen
+//   proto       "tcp" | "udp" | "icmp" | "icmpv6" | the IP protocol number as decimal text
+//   src, dst    {"ip": text IPv4/IPv6, "port": 0..65535, "country": "JP" | null (unknown)}
+//               src is the initiator
+//   packets     {"fwd": uint64, "rev": uint64}; fwd is src→dst
+//   bytes       {"fwd": uint64, "rev": uint64}
+//   tcp_flags   letters of "SAFPRUEC" in that order, only those seen ("" for none / not TCP)
+//   dns         [{"name": string, "type": 0..65535, "rcode": 0..255 | null (no response),
+//                 "answers": [ip text, ...] (≤ decode::kMaxDnsAnswers)}, ...]
+//               (≤ kMaxDnsEntries)
+//   tls         null | {"sni": string, "alpn": [string, ...], "version": string,
+//                       "ja3": string, "ja3_hash": string, "ja4": string}
+//   http        [{"method": string, "host": string, "user_agent": string}, ...]
+//               (≤ kMaxHttpEntries)
+//   matches     [{"rule": non-empty string, "kind": "ip"|"domain"|"port"|"ja3"|"ja4"|"bytes",
+//                 "command_hex": lower-case hex of ≤ kMaxCommandBytes bytes}, ...]
+//               (≤ kMaxMatches; "command_hex" is present for kind "bytes" only)
+//
+// Every key is always present (optional values are null or empty), so a line's key set is a
+// constant of the version. Timestamps carry microseconds: sub-microsecond parts of a Record
+// are truncated on writing. Strings are UTF-8; invalid UTF-8 (hostile SNI or User-Agent) is
+// written as U+FFFD, so writing never fails. Writing enforces the caps by truncation (defence
+// in depth for I2); reading rejects anything over a cap.
+//
+// Reading never throws; every error names the offending field ("dns[1].answers[0]") and never
+// echoes its value (I1).
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "mamori/core/error.h"
+#include "mamori/sieve/record.h"
+
+namespace mamori::sieve {
+
+// The record as a JSON value. nlohmann::json sorts object keys; use record_to_json_line for
+// the canonical key order.
+nlohmann::json record_to_json(const Record& record);
+// The canonical compact line (no trailing newline), keys in the documented order.
+std::string record_to_json_line(const Record& record);
+
+Result<Record> record_from_json(const nlohmann::json& json);
+// The checks record_from_json makes that an in-memory Record can fail (empty sensor, flow id
+// not 32 hex digits, times out of range or reversed, country not two letters, empty rule id).
+// A Record that passes is read back equal to itself, up to the microsecond truncation, the
+// caps and U+FFFD for invalid UTF-8. The store calls this before accepting a record.
+Result<void> validate_record(const Record& record);
+// Parses one line (or any JSON text holding one record object).
+Result<Record> record_from_json_line(std::string_view line);
+
+}  // namespace mamori::sieve

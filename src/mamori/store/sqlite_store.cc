@@ -1,0 +1,445 @@
+#include "mamori/store/sqlite_store.h"
+
+#include <array>
+#include <charconv>
+#include <set>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "mamori/sieve/record_json.h"
+#include "mamori/store/sqlite_db.h"
+#include "mamori/store/sqlite_schema.h"
+
+namespace mamori::store {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+constexpr std::size_t kMaxBatchSize = 1'000'000;
+
+// Stored times are microseconds; a bound in nanoseconds compares against the stored
+// (truncated) value, so `first_seen >= since` becomes `micros >= ceil(since / 1000)`.
+std::int64_t ceil_micros(Timestamp t) {
+  std::int64_t micros = t.nanos / 1000;
+  if (t.nanos % 1000 > 0) ++micros;
+  return micros;
+}
+
+// The 16-byte blob range of a prefix. IPv4 prefixes live inside ::ffff:0:0/96; an IPv6 prefix
+// wide enough to cover that block must leave it out, as Prefix::contains does.
+struct AddressRange {
+  std::array<std::uint8_t, 16> low{};
+  std::array<std::uint8_t, 16> high{};
+  bool exclude_v4 = false;
+};
+
+constexpr std::array<std::uint8_t, 16> kV4Low = {0, 0, 0,    0,    0, 0, 0, 0,
+                                                 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+constexpr std::array<std::uint8_t, 16> kV4High = {0, 0, 0,    0,    0,    0,    0,    0,
+                                                  0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+AddressRange range_of(const Prefix& prefix) {
+  AddressRange range;
+  range.low = prefix.address().bytes();
+  range.high = range.low;
+  const int first_host_bit = (prefix.address().is_v4() ? 96 : 0) + prefix.length();
+  for (int bit = first_host_bit; bit < 128; ++bit) {
+    range.high[static_cast<std::size_t>(bit / 8)] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+  }
+  range.exclude_v4 = !prefix.address().is_v4() && range.low <= kV4Low && kV4High <= range.high;
+  return range;
+}
+
+std::string endpoint_condition(std::string_view column, bool exclude_v4) {
+  if (!exclude_v4) return fmt::format("r.{0} BETWEEN :lo AND :hi", column);
+  return fmt::format("(r.{0} BETWEEN :lo AND :hi AND r.{0} NOT BETWEEN :v4lo AND :v4hi)", column);
+}
+
+// SQL for a query (or its count). Queries with a rule are driven by the matches index
+// (rule, record_id), which yields ids in order, so paging never sorts.
+std::string build_sql(const RecordQuery& query, bool count) {
+  // A count by rule alone needs only the matches index, not the records.
+  if (count && query.rule && !query.address && !query.since && !query.until && !query.category &&
+      !query.run) {
+    return "SELECT count(*) FROM matches m WHERE m.rule = :rule";
+  }
+  std::vector<std::string> conditions;
+  const bool by_rule = query.rule.has_value();
+  if (by_rule) conditions.emplace_back("m.rule = :rule");
+  if (query.address) {
+    const bool exclude_v4 = range_of(*query.address).exclude_v4;
+    conditions.push_back(fmt::format("({} OR {})", endpoint_condition("src_ip", exclude_v4),
+                                     endpoint_condition("dst_ip", exclude_v4)));
+  }
+  if (query.since) conditions.emplace_back("r.first_seen >= :since");
+  if (query.until) conditions.emplace_back("r.first_seen < :until");
+  if (query.category) conditions.emplace_back("r.category = :category");
+  if (query.run) conditions.emplace_back("r.run_id = :run");
+  const char* id_column = by_rule ? "m.record_id" : "r.id";
+  if (!count && query.after) conditions.push_back(fmt::format("{} > :after", id_column));
+
+  std::string sql = count ? "SELECT count(*) FROM " : "SELECT r.id, r.run_id, r.record FROM ";
+  sql += by_rule ? "matches m JOIN records r ON r.id = m.record_id" : "records r";
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    sql += i == 0 ? " WHERE " : " AND ";
+    sql += conditions[i];
+  }
+  if (!count) {
+    sql += fmt::format(" ORDER BY {}", id_column);
+    if (query.limit > 0) sql += " LIMIT :limit";
+  }
+  return sql;
+}
+
+void bind_query(Statement& statement, const RecordQuery& query) {
+  auto bind_at = [&statement](const char* name, auto&& value) {
+    if (const int index = statement.index_of(name); index > 0) statement.bind(index, value);
+  };
+  if (query.rule) bind_at(":rule", std::string_view(*query.rule));
+  if (query.address) {
+    const AddressRange range = range_of(*query.address);
+    statement.bind_blob(statement.index_of(":lo"), range.low);
+    statement.bind_blob(statement.index_of(":hi"), range.high);
+    if (range.exclude_v4) {
+      statement.bind_blob(statement.index_of(":v4lo"), kV4Low);
+      statement.bind_blob(statement.index_of(":v4hi"), kV4High);
+    }
+  }
+  if (query.since) bind_at(":since", ceil_micros(*query.since));
+  if (query.until) bind_at(":until", ceil_micros(*query.until));
+  if (query.category) bind_at(":category", std::int64_t{static_cast<int>(*query.category)});
+  if (query.run) bind_at(":run", std::int64_t{*query.run});
+  if (query.after) bind_at(":after", std::int64_t{*query.after});
+  if (query.limit > 0) bind_at(":limit", static_cast<std::int64_t>(query.limit));
+}
+
+std::string dump_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteOptions options, Database db)
+      : options_(std::move(options)), db_(std::move(db)) {}
+
+  ~SqliteStore() override {
+    if (options_.read_only) return;
+    (void)flush();  // best effort: an orderly shutdown keeps what was appended
+    (void)db_.exec("PRAGMA optimize");
+  }
+
+  Result<void> prepare_statements() {
+    if (options_.read_only) return {};
+    auto insert_record = db_.prepare(
+        "INSERT INTO records (run_id, first_seen, last_seen, category, src_ip, dst_ip, record) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        true);
+    if (!insert_record) return fail(insert_record.error());
+    insert_record_ = std::move(*insert_record);
+    auto insert_match = db_.prepare(
+        "INSERT OR IGNORE INTO matches (rule, record_id, kind) VALUES (?1, ?2, ?3)", true);
+    if (!insert_match) return fail(insert_match.error());
+    insert_match_ = std::move(*insert_match);
+    return {};
+  }
+
+  Result<RunId> begin_run(const RunInfo& info) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    auto statement = db_.prepare(
+        "INSERT INTO runs (sensor, started_at, config_hash, ruleset_hash, input) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!statement) return fail(statement.error());
+    statement->bind(1, std::string_view(info.sensor));
+    statement->bind(2, info.started_at.micros());
+    statement->bind(3, std::string_view(info.config_hash));
+    statement->bind(4, std::string_view(info.ruleset_hash));
+    statement->bind(5, std::string_view(info.input));
+    if (auto ok = statement->run(); !ok)
+      return fail("store: cannot begin run: {}", ok.error().message);
+    const RunId id = db_.last_insert_id();
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    open_runs_.insert(id);
+    return id;
+  }
+
+  Result<void> append(RunId run, std::span<const sieve::Record> records) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (!open_runs_.contains(run)) return fail("store: run {} is not open in this store", run);
+    // Validate the whole span first, so that a bad record rejects the call before any insert.
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (auto ok = sieve::validate_record(records[i]); !ok) {
+        return fail("store: record {} of {}: {}", i, records.size(), ok.error().message);
+      }
+    }
+    for (const auto& record : records) {
+      if (auto ok = insert(run, record); !ok) {
+        const std::size_t lost = pending_;
+        rollback();
+        return fail(
+            "store: append failed, the {} records appended since the last commit were "
+            "discarded: {}",
+            lost, ok.error().message);
+      }
+      if (++pending_ >= options_.batch_size) {
+        if (auto ok = flush(); !ok) return fail(ok.error());
+      }
+    }
+    return {};
+  }
+
+  Result<void> flush() override {
+    if (!transaction_open_) return {};
+    if (auto ok = db_.exec("COMMIT"); !ok) {
+      const std::size_t lost = pending_;
+      rollback();
+      return fail("store: commit failed, {} records discarded: {}", lost, ok.error().message);
+    }
+    transaction_open_ = false;
+    pending_ = 0;
+    return {};
+  }
+
+  Result<void> end_run(RunId run, const nlohmann::json& summary, Timestamp ended_at) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (!open_runs_.contains(run)) return fail("store: run {} is not open in this store", run);
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto statement = db_.prepare("UPDATE runs SET ended_at = ?1, summary = ?2 WHERE id = ?3");
+    if (!statement) return fail(statement.error());
+    statement->bind(1, ended_at.micros());
+    statement->bind(2, std::string_view(dump_json(summary)));
+    statement->bind(3, std::int64_t{run});
+    if (auto ok = statement->run(); !ok)
+      return fail("store: cannot end run {}: {}", run, ok.error().message);
+    open_runs_.erase(run);
+    return {};
+  }
+
+  Result<std::vector<StoredRecord>> query(const RecordQuery& query) override {
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto statement = cached(build_sql(query, false));
+    if (!statement) return fail(statement.error());
+    Statement& s = **statement;
+    bind_query(s, query);
+    std::vector<StoredRecord> out;
+    for (;;) {
+      auto row = s.step();
+      if (!row) {
+        s.reset();
+        return fail("store: query failed: {}", row.error().message);
+      }
+      if (!*row) break;
+      StoredRecord stored;
+      stored.id = s.column_int(0);
+      stored.run = s.column_int(1);
+      auto record = sieve::record_from_json_line(s.column_text(2));
+      if (!record) {
+        s.reset();
+        return fail("store: stored record {} is unreadable: {}", stored.id, record.error().message);
+      }
+      stored.record = std::move(*record);
+      out.push_back(std::move(stored));
+    }
+    s.reset();
+    return out;
+  }
+
+  Result<std::uint64_t> count(const RecordQuery& query) override {
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto statement = cached(build_sql(query, true));
+    if (!statement) return fail(statement.error());
+    Statement& s = **statement;
+    bind_query(s, query);
+    auto row = s.step();
+    const std::int64_t value = row && *row ? s.column_int(0) : 0;
+    s.reset();
+    if (!row) return fail("store: count failed: {}", row.error().message);
+    return static_cast<std::uint64_t>(value);
+  }
+
+  Result<std::vector<Run>> runs() override {
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto statement = db_.prepare(
+        "SELECT id, sensor, started_at, ended_at, config_hash, ruleset_hash, input, summary, "
+        "(SELECT count(*) FROM records WHERE run_id = runs.id) FROM runs ORDER BY id");
+    if (!statement) return fail(statement.error());
+    std::vector<Run> out;
+    for (;;) {
+      auto row = statement->step();
+      if (!row) return fail("store: cannot list runs: {}", row.error().message);
+      if (!*row) break;
+      Run run;
+      run.id = statement->column_int(0);
+      run.info.sensor = statement->column_text(1);
+      run.info.started_at = Timestamp::from_micros(statement->column_int(2));
+      if (!statement->column_is_null(3)) {
+        run.ended_at = Timestamp::from_micros(statement->column_int(3));
+      }
+      run.info.config_hash = statement->column_text(4);
+      run.info.ruleset_hash = statement->column_text(5);
+      run.info.input = statement->column_text(6);
+      if (!statement->column_is_null(7)) {
+        run.summary = nlohmann::json::parse(statement->column_text(7), nullptr, false);
+        if (run.summary.is_discarded())
+          return fail("store: run {} has an unreadable summary", run.id);
+      }
+      run.records = static_cast<std::uint64_t>(statement->column_int(8));
+      out.push_back(std::move(run));
+    }
+    return out;
+  }
+
+ private:
+  Result<void> check_writable() const {
+    if (options_.read_only) return fail("store: '{}' is open read-only", options_.path);
+    return {};
+  }
+
+  Result<void> insert(RunId run, const sieve::Record& record) {
+    if (!transaction_open_) {
+      // IMMEDIATE takes the write lock now, so a commit can never fail for a lock upgrade.
+      if (auto ok = db_.exec("BEGIN IMMEDIATE"); !ok) return fail(ok.error());
+      transaction_open_ = true;
+    }
+    insert_record_.bind(1, std::int64_t{run});
+    insert_record_.bind(2, record.first_seen.micros());
+    insert_record_.bind(3, record.last_seen.micros());
+    insert_record_.bind(4, std::int64_t{static_cast<int>(record.category)});
+    insert_record_.bind_blob(5, record.src.ip.bytes());
+    insert_record_.bind_blob(6, record.dst.ip.bytes());
+    insert_record_.bind(7, std::string_view(sieve::record_to_json_line(record)));
+    if (auto ok = insert_record_.run(); !ok) return fail(ok.error());
+    const RecordId id = db_.last_insert_id();
+    // The same matches the JSON line carries (it is capped at kMaxMatches).
+    const std::size_t matches = std::min(record.matches.size(), sieve::kMaxMatches);
+    for (std::size_t i = 0; i < matches; ++i) {
+      insert_match_.bind(1, std::string_view(record.matches[i].rule));
+      insert_match_.bind(2, std::int64_t{id});
+      insert_match_.bind(3, sieve::to_string(record.matches[i].kind));
+      if (auto ok = insert_match_.run(); !ok) return fail(ok.error());
+    }
+    return {};
+  }
+
+  void rollback() {
+    if (transaction_open_) (void)db_.exec("ROLLBACK");
+    transaction_open_ = false;
+    pending_ = 0;
+  }
+
+  Result<Statement*> cached(const std::string& sql) {
+    auto found = queries_.find(sql);
+    if (found == queries_.end()) {
+      auto statement = db_.prepare(sql, true);
+      if (!statement) return fail(statement.error());
+      found = queries_.emplace(sql, std::move(*statement)).first;
+    }
+    return &found->second;
+  }
+
+  SqliteOptions options_;
+  Database db_;  // declared before the statements: destroyed after them
+  Statement insert_record_;
+  Statement insert_match_;
+  std::unordered_map<std::string, Statement> queries_;
+  std::set<RunId> open_runs_;
+  bool transaction_open_ = false;
+  std::size_t pending_ = 0;
+};
+
+Result<void> configure(Database& db, const SqliteOptions& options) {
+  if (!options.read_only) {
+    // auto_vacuum only takes effect before the first table exists; harmless afterwards.
+    if (auto ok = db.exec("PRAGMA auto_vacuum = INCREMENTAL"); !ok) return fail(ok.error());
+    auto mode = db.query_text("PRAGMA journal_mode = WAL");
+    if (!mode) return fail(mode.error());
+    if (*mode != "wal" && options.path != ":memory:") {
+      return fail("cannot switch '{}' to WAL mode (journal_mode is {})", options.path, *mode);
+    }
+  }
+  // The page cache holds the hot parts of the address and rule indexes, whose inserts land at
+  // random places; with SQLite's 2 MiB default, inserts into a large store become I/O bound.
+  const std::string pragmas = fmt::format(
+      "PRAGMA synchronous = {}; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; "
+      "PRAGMA cache_size = -{};",
+      options.synchronous_full ? "FULL" : "NORMAL", options.cache_mib * 1024);
+  return db.exec(pragmas);
+}
+
+Result<std::size_t> parse_count(std::string_view key, std::string_view text, std::size_t max) {
+  std::size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value < 1 || value > max) {
+    return fail("store URL option '{}' must be a number 1..{}", key, max);
+  }
+  return value;
+}
+
+Result<void> apply_option(SqliteOptions& options, std::string_view key, std::string_view value) {
+  if (key == "mode" && (value == "ro" || value == "rw")) {
+    options.read_only = value == "ro";
+  } else if (key == "sync" && (value == "normal" || value == "full")) {
+    options.synchronous_full = value == "full";
+  } else if (key == "batch") {
+    auto count = parse_count(key, value, kMaxBatchSize);
+    if (!count) return fail(count.error());
+    options.batch_size = *count;
+  } else if (key == "cache_mb") {
+    auto count = parse_count(key, value, 65536);
+    if (!count) return fail(count.error());
+    options.cache_mib = *count;
+  } else if (key == "busy_ms") {
+    auto count = parse_count(key, value, 3'600'000);
+    if (!count) return fail(count.error());
+    options.busy_timeout_ms = static_cast<int>(*count);
+  } else {
+    return fail(
+        "unknown or invalid sqlite store option '{}' (use mode=rw|ro, sync=normal|full, "
+        "batch=N, cache_mb=N, busy_ms=N)",
+        key);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<SqliteOptions> parse_sqlite_url(std::string_view rest) {
+  SqliteOptions options;
+  const auto question = rest.find('?');
+  options.path = std::string(rest.substr(0, question));
+  if (options.path.empty()) return fail("sqlite store URL needs a path: sqlite:PATH");
+  std::string_view query = question == std::string_view::npos ? "" : rest.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    const auto equals = pair.find('=');
+    if (equals == std::string_view::npos) {
+      return fail("sqlite store option '{}' needs a value (key=value)", pair);
+    }
+    if (auto ok = apply_option(options, pair.substr(0, equals), pair.substr(equals + 1)); !ok) {
+      return fail(ok.error());
+    }
+  }
+  return options;
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  if (options.batch_size < 1 || options.batch_size > kMaxBatchSize) {
+    return fail("sqlite store batch size must be 1..{}", kMaxBatchSize);
+  }
+  auto db = Database::open(options.path, options.read_only, options.busy_timeout_ms);
+  if (!db) return fail(db.error());
+  // The first statement that reads the file is where a non-database is noticed.
+  if (auto ok = configure(*db, options); !ok) {
+    return fail("cannot open store '{}': {}", options.path, ok.error().message);
+  }
+  auto schema = options.read_only ? sqlite::check_schema(*db) : sqlite::migrate(*db);
+  if (!schema) return fail("cannot open store '{}': {}", options.path, schema.error().message);
+  auto store = std::make_unique<SqliteStore>(options, std::move(*db));
+  if (auto ok = store->prepare_statements(); !ok) return fail(ok.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace mamori::store

@@ -1,0 +1,444 @@
+#include "store_conformance.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "test_records.h"
+
+namespace mamori::store::testing {
+
+std::string store_backend_name(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+void StoreConformance::SetUp() {
+  factory_ = GetParam().make();
+  ASSERT_NE(factory_, nullptr);
+  auto opened = factory_->open();
+  ASSERT_TRUE(opened) << opened.error().message;
+  store_ = std::move(*opened);
+}
+
+std::unique_ptr<Store> StoreConformance::open_another() {
+  auto opened = factory_->open();
+  if (!opened) {
+    ADD_FAILURE() << "opening another connection: " << opened.error().message;
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
+void StoreConformance::reopen() {
+  store_.reset();
+  store_ = open_another();
+}
+
+namespace {
+
+using sieve::Record;
+
+template <class T>
+T must(Result<T> result, const char* what) {
+  if (!result) {
+    ADD_FAILURE() << what << ": " << result.error().message;
+    return T{};
+  }
+  return std::move(*result);
+}
+
+void must(Result<void> result, const char* what) {
+  EXPECT_TRUE(result) << what << ": " << (result ? "" : result.error().message);
+}
+
+// 2026-11-22T00:00:00.123456Z
+constexpr Timestamp kStart = Timestamp::from_micros(1795305600'123456);
+
+RunInfo run_info(std::string sensor = "gw-1") {
+  return {std::move(sensor), kStart, "sha256:config", "sha256:ruleset", "pcap:fixture.pcap"};
+}
+
+Prefix prefix(std::string_view text) { return *Prefix::parse(text); }
+
+std::vector<RecordId> ids_of(const std::vector<StoredRecord>& records) {
+  std::vector<RecordId> ids;
+  for (const auto& stored : records) ids.push_back(stored.id);
+  return ids;
+}
+
+// The reference semantics of RecordQuery, applied to what the store returned unfiltered.
+bool model_accepts(const StoredRecord& stored, const RecordQuery& query) {
+  const Record& r = stored.record;
+  if (query.rule && std::none_of(r.matches.begin(), r.matches.end(),
+                                 [&](const sieve::Match& m) { return m.rule == *query.rule; })) {
+    return false;
+  }
+  if (query.address && !query.address->contains(r.src.ip) && !query.address->contains(r.dst.ip)) {
+    return false;
+  }
+  if (query.since && r.first_seen < *query.since) return false;
+  if (query.until && !(r.first_seen < *query.until)) return false;
+  if (query.category && r.category != *query.category) return false;
+  if (query.run && stored.run != *query.run) return false;
+  if (query.after && stored.id <= *query.after) return false;
+  return true;
+}
+
+std::vector<RecordId> model_ids(const std::vector<StoredRecord>& all, const RecordQuery& query) {
+  std::vector<RecordId> ids;
+  for (const auto& stored : all) {
+    if (query.limit > 0 && ids.size() == query.limit) break;
+    if (model_accepts(stored, query)) ids.push_back(stored.id);
+  }
+  return ids;
+}
+
+std::string describe(const RecordQuery& q) {
+  std::string text;
+  if (q.rule) text += " rule=" + *q.rule;
+  if (q.address) text += " address=" + q.address->to_string();
+  if (q.since)
+    text +=
+        " since=" + format_rfc3339_micros(*q.since) + fmt::format("+{}ns", q.since->nanos % 1000);
+  if (q.until)
+    text +=
+        " until=" + format_rfc3339_micros(*q.until) + fmt::format("+{}ns", q.until->nanos % 1000);
+  if (q.category) text += " category=" + std::string(scope::to_string(*q.category));
+  if (q.run) text += fmt::format(" run={}", *q.run);
+  if (q.after) text += fmt::format(" after={}", *q.after);
+  return text + fmt::format(" limit={}", q.limit);
+}
+
+RecordQuery everything() {
+  RecordQuery query;
+  query.limit = 0;
+  return query;
+}
+
+// Two runs: 0..199 in run A (appended in uneven chunks), 200..299 in run B.
+struct Fixture {
+  RunId run_a = 0;
+  RunId run_b = 0;
+  std::vector<Record> appended;
+  std::vector<StoredRecord> all;
+};
+
+Fixture fill(Store& store) {
+  Fixture f;
+  f.appended = make_records(0, 300, 42);
+  f.run_a = must(store.begin_run(run_info("gw-1")), "begin_run A");
+  f.run_b = must(store.begin_run(run_info("gw-2")), "begin_run B");
+  const std::span<const Record> records(f.appended);
+  std::size_t offset = 0;
+  for (const std::size_t chunk : {1, 13, 50, 0, 136}) {
+    must(store.append(f.run_a, records.subspan(offset, chunk)), "append A");
+    offset += chunk;
+    if (chunk == 50) must(store.flush(), "flush");
+  }
+  must(store.append(f.run_b, records.subspan(offset)), "append B");
+  must(store.flush(), "flush");
+  f.all = must(store.query(everything()), "query all");
+  return f;
+}
+
+TEST_P(StoreConformance, EmptyStoreHasNothing) {
+  EXPECT_TRUE(must(store().query(everything()), "query").empty());
+  EXPECT_EQ(must(store().count(everything()), "count"), 0u);
+  EXPECT_TRUE(must(store().runs(), "runs").empty());
+}
+
+TEST_P(StoreConformance, RoundTripsRecordsExactly) {
+  std::vector<Record> records = make_records(0, 40, 1);
+  Record v6 = records[0];
+  v6.flow_id = flow_id_for(1000);
+  v6.src = {*IpAddress::parse("2001:db8:ffff:1::7"), 51234, scope::CountryCode::from("US")};
+  v6.dst = {*IpAddress::parse("2001:db8::1:0:0:9"), 443, scope::kJapan};
+  v6.dns = {{"v6.example", 28, 0, {*IpAddress::parse("2001:db8::53"), IpAddress::v4(0xc0000201)}}};
+  records.push_back(v6);
+  Record unicode = records[1];
+  unicode.flow_id = flow_id_for(1001);
+  unicode.tls = sieve::TlsInfo{"例え.テスト", {"h2"}, "1.3", "771,4865,0,29,0", "x", "t13d"};
+  unicode.http = {{"GET", "bücher.example", "Mozilla/5.0 (日本語)"}};
+  records.push_back(unicode);
+  Record minimal;
+  minimal.sensor = "s";
+  minimal.flow_id = flow_id_for(1002);
+  minimal.first_seen = kStart;
+  minimal.last_seen = kStart;
+  minimal.protocol = 1;
+  minimal.src.ip = IpAddress::v4(0xc6336401);
+  minimal.dst.ip = IpAddress::v4(0xcb007101);
+  records.push_back(minimal);  // no TLS, no DNS/HTTP/matches, unknown countries, no ports
+
+  const RunId run = must(store().begin_run(run_info()), "begin_run");
+  must(store().append(run, records), "append");
+  must(store().flush(), "flush");
+  const auto stored = must(store().query(everything()), "query");
+  ASSERT_EQ(stored.size(), records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(stored[i].record, records[i]) << "record " << i;
+    EXPECT_EQ(stored[i].run, run);
+    if (i > 0) {
+      EXPECT_GT(stored[i].id, stored[i - 1].id);
+    }
+  }
+}
+
+TEST_P(StoreConformance, QueriesSeeOwnAppendsBeforeFlush) {
+  const RunId run = must(store().begin_run(run_info()), "begin_run");
+  must(store().append(run, make_records(0, 5, 3)), "append");
+  EXPECT_EQ(must(store().count(everything()), "count"), 5u);
+  EXPECT_EQ(must(store().query(everything()), "query").size(), 5u);
+}
+
+TEST_P(StoreConformance, RejectsInvalidRecordsWithoutStoringAny) {
+  const RunId run = must(store().begin_run(run_info()), "begin_run");
+  auto records = make_records(0, 3, 5);
+  records[1].flow_id = "not-hex";
+  auto result = store().append(run, records);
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().message.find("flow"), std::string::npos) << result.error().message;
+  EXPECT_EQ(must(store().count(everything()), "count"), 0u);
+}
+
+TEST_P(StoreConformance, EachFilterAlone) {
+  const Fixture f = fill(store());
+  ASSERT_EQ(f.all.size(), 300u);
+  const Record& pivot = f.all[100].record;
+  std::vector<RecordQuery> queries;
+  for (const char* rule : kRules) queries.push_back(RecordQuery{.rule = rule});
+  queries.push_back(RecordQuery{.rule = "no-such-rule"});
+  for (const char* p : {"198.51.100.0/24", "203.0.113.0/25", "192.0.2.7", "0.0.0.0/0",
+                        "2001:db8:1::/48", "2001:db8::/32", "::/0", "10.0.0.0/8"}) {
+    queries.push_back(RecordQuery{.address = prefix(p)});
+  }
+  queries.push_back(RecordQuery{.address = Prefix(pivot.src.ip, pivot.src.ip.family_bits())});
+  queries.push_back(RecordQuery{.since = pivot.first_seen});
+  queries.push_back(RecordQuery{.until = pivot.first_seen});
+  for (auto category :
+       {scope::Category::FF, scope::Category::FD, scope::Category::DF, scope::Category::DD}) {
+    queries.push_back(RecordQuery{.category = category});
+  }
+  queries.push_back(RecordQuery{.run = f.run_a});
+  queries.push_back(RecordQuery{.run = f.run_b});
+  queries.push_back(RecordQuery{.run = f.run_b + 100});
+  for (auto query : queries) {
+    query.limit = 0;
+    const auto expected = model_ids(f.all, query);
+    EXPECT_EQ(ids_of(must(store().query(query), "query")), expected) << describe(query);
+    EXPECT_EQ(must(store().count(query), "count"), expected.size()) << describe(query);
+  }
+  // Sanity of the fixture: the filters above are not all trivially empty or full.
+  EXPECT_EQ(model_ids(f.all, RecordQuery{.run = f.run_b, .limit = 0}).size(), 100u);
+  EXPECT_GT(model_ids(f.all, RecordQuery{.address = prefix("::/0"), .limit = 0}).size(), 0u);
+  EXPECT_LT(model_ids(f.all, RecordQuery{.address = prefix("::/0"), .limit = 0}).size(), 300u);
+}
+
+// Every combination of the six filters, each with three different values, against the model.
+TEST_P(StoreConformance, EveryFilterCombination) {
+  const Fixture f = fill(store());
+  ASSERT_EQ(f.all.size(), 300u);
+  const char* rules[] = {"c2-ip-1", "exploit-bytes", "no-such-rule"};
+  const char* prefixes[] = {"198.51.100.0/24", "2001:db8:1::/48", "0.0.0.0/0", "::/0",
+                            "203.0.113.0/24"};
+  const scope::Category categories[] = {scope::Category::FD, scope::Category::FF,
+                                        scope::Category::DF};
+  const RunId runs[] = {f.run_a, f.run_b, f.run_a};
+  std::size_t non_empty = 0;
+  for (int mask = 0; mask < 64; ++mask) {
+    for (int variant = 0; variant < 3; ++variant) {
+      RecordQuery query;
+      query.limit = 0;
+      const auto v = static_cast<std::size_t>(variant);
+      if (mask & 1) query.rule = rules[v];
+      if (mask & 2) query.address = prefix(prefixes[(v + static_cast<std::size_t>(mask)) % 5]);
+      // Bounds sit on a record's time, or 1 ns after it (stored times are µs).
+      if (mask & 4) query.since = f.all[40 + 30 * v].record.first_seen + Duration{variant == 1};
+      if (mask & 8) query.until = f.all[260 - 40 * v].record.first_seen + Duration{variant == 2};
+      if (mask & 16) query.category = categories[v];
+      if (mask & 32) query.run = runs[v];
+      const auto expected = model_ids(f.all, query);
+      non_empty += !expected.empty();
+      EXPECT_EQ(ids_of(must(store().query(query), "query")), expected) << describe(query);
+      EXPECT_EQ(must(store().count(query), "count"), expected.size()) << describe(query);
+    }
+  }
+  EXPECT_GT(non_empty, 64u);  // the combinations exercise real results, not only empty ones
+}
+
+TEST_P(StoreConformance, TimeBoundsAreSinceInclusiveUntilExclusive) {
+  const Fixture f = fill(store());
+  ASSERT_EQ(f.all.size(), 300u);
+  const StoredRecord& pivot = f.all[150];
+  const Timestamp t = pivot.record.first_seen;
+  auto contains_pivot = [&](RecordQuery query) {
+    query.limit = 0;
+    const auto ids = ids_of(must(store().query(query), "query"));
+    return std::find(ids.begin(), ids.end(), pivot.id) != ids.end();
+  };
+  EXPECT_TRUE(contains_pivot({.since = t}));
+  EXPECT_FALSE(contains_pivot({.since = t + Duration{1}}));
+  EXPECT_FALSE(contains_pivot({.until = t}));
+  EXPECT_TRUE(contains_pivot({.until = t + Duration{1}}));
+  EXPECT_TRUE(contains_pivot({.since = t, .until = t + Duration{1000}}));
+  EXPECT_EQ(must(store().count({.since = t, .until = t}), "count"), 0u);
+}
+
+TEST_P(StoreConformance, PagingVisitsEveryRecordOnce) {
+  const Fixture f = fill(store());
+  ASSERT_EQ(f.all.size(), 300u);
+  std::vector<RecordQuery> queries = {
+      RecordQuery{},
+      RecordQuery{.rule = "c2-ip-1"},
+      RecordQuery{.address = prefix("198.51.100.0/24"), .category = scope::Category::FD},
+      RecordQuery{.rule = "exploit-bytes", .since = f.all[30].record.first_seen},
+  };
+  for (auto query : queries) {
+    query.limit = 0;
+    const auto expected = model_ids(f.all, query);
+    query.limit = 7;
+    std::vector<RecordId> paged;
+    for (int page = 0; page < 100; ++page) {
+      const auto records = must(store().query(query), "query");
+      EXPECT_LE(records.size(), 7u);
+      if (records.empty()) break;
+      for (const auto& stored : records) paged.push_back(stored.id);
+      query.after = records.back().id;
+    }
+    EXPECT_EQ(paged, expected) << describe(query);
+    // count ignores paging.
+    EXPECT_EQ(must(store().count(query), "count"), expected.size()) << describe(query);
+  }
+  // The default limit applies when none is given.
+  EXPECT_EQ(RecordQuery{}.limit, kDefaultQueryLimit);
+  EXPECT_EQ(must(store().query({.limit = 10}), "query").size(), 10u);
+}
+
+TEST_P(StoreConformance, RunBookkeeping) {
+  const RunId a = must(store().begin_run(run_info("gw-1")), "begin_run a");
+  RunInfo info_b = run_info("gw-2");
+  info_b.started_at = kStart + Duration::seconds(60);
+  info_b.input = "live:eth1";
+  const RunId b = must(store().begin_run(info_b), "begin_run b");
+  EXPECT_GT(b, a);
+
+  must(store().append(a, make_records(0, 3, 9)), "append a");
+  must(store().append(b, make_records(3, 2, 9)), "append b");
+  const nlohmann::json summary = {{"packets", 1234}, {"selected", 3}, {"note", "ok ✓"}};
+  const Timestamp ended = kStart + Duration::seconds(30);
+  must(store().end_run(a, summary, ended), "end_run a");
+
+  const auto runs = must(store().runs(), "runs");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, a);
+  EXPECT_EQ(runs[0].info.sensor, "gw-1");
+  EXPECT_EQ(runs[0].info.started_at, kStart);
+  EXPECT_EQ(runs[0].info.config_hash, "sha256:config");
+  EXPECT_EQ(runs[0].info.ruleset_hash, "sha256:ruleset");
+  EXPECT_EQ(runs[0].info.input, "pcap:fixture.pcap");
+  EXPECT_EQ(runs[0].ended_at, ended);
+  EXPECT_EQ(runs[0].summary, summary);
+  EXPECT_EQ(runs[0].records, 3u);
+  EXPECT_EQ(runs[1].id, b);
+  EXPECT_EQ(runs[1].info.input, "live:eth1");
+  EXPECT_EQ(runs[1].info.started_at, info_b.started_at);
+  EXPECT_EQ(runs[1].ended_at, std::nullopt);
+  EXPECT_TRUE(runs[1].summary.is_null());
+  EXPECT_EQ(runs[1].records, 2u);
+
+  const auto of_b = must(store().query({.run = b, .limit = 0}), "query run b");
+  ASSERT_EQ(of_b.size(), 2u);
+  EXPECT_EQ(sequence_of(of_b[0].record), 3u);
+  EXPECT_EQ(of_b[0].run, b);
+
+  // An ended or unknown run takes no more records and cannot end twice.
+  EXPECT_FALSE(store().append(a, make_records(10, 1, 9)));
+  EXPECT_FALSE(store().end_run(a, summary, ended));
+  EXPECT_FALSE(store().append(b + 1000, make_records(10, 1, 9)));
+  EXPECT_FALSE(store().end_run(b + 1000, summary, ended));
+  EXPECT_EQ(must(store().count(everything()), "count"), 5u);
+}
+
+// Factories must not commit on their own in batches smaller than kBatch records: the reader
+// checks that it only ever sees whole flushed batches.
+TEST_P(StoreConformance, ConcurrentReaderSeesWholeBatchesWhileWriting) {
+  constexpr int kBatches = 40;
+  constexpr std::size_t kBatch = 25;
+  auto writer = open_another();
+  ASSERT_NE(writer, nullptr);
+  std::atomic<bool> done{false};
+  std::string writer_error;
+  std::thread thread([&] {
+    auto run = writer->begin_run(run_info());
+    for (int b = 0; run && b < kBatches; ++b) {
+      auto records = make_records(static_cast<std::uint64_t>(b) * kBatch, kBatch, 11);
+      auto appended = writer->append(*run, records);
+      auto flushed = appended ? writer->flush() : appended;
+      if (!flushed) {
+        writer_error = flushed.error().message;
+        break;
+      }
+    }
+    if (!run) writer_error = run.error().message;
+    done = true;
+  });
+  std::uint64_t last = 0;
+  std::size_t observations = 0;
+  bool consistent = true;
+  for (;;) {
+    const bool finished = done.load();
+    auto count = store().count(everything());
+    auto page = store().query({.after = static_cast<RecordId>(0), .limit = 5});
+    if (!count || !page) {
+      ADD_FAILURE() << "reader: " << (!count ? count.error().message : page.error().message);
+      consistent = false;
+    } else {
+      consistent = consistent && *count % kBatch == 0 && *count >= last;
+      EXPECT_EQ(*count % kBatch, 0u) << "reader saw a partial batch";
+      EXPECT_GE(*count, last) << "reader saw records disappear";
+      last = *count;
+      ++observations;
+    }
+    if (finished || !consistent) break;
+  }
+  thread.join();
+  EXPECT_TRUE(writer_error.empty()) << writer_error;
+  EXPECT_EQ(last, kBatches * kBatch);
+  EXPECT_GE(observations, 1u);
+}
+
+TEST_P(StoreConformance, ReopenKeepsRecordsAndRuns) {
+  const RunId run = must(store().begin_run(run_info()), "begin_run");
+  const auto records = make_records(0, 30, 13);
+  must(store().append(run, std::span(records).first(20)), "append");
+  must(store().flush(), "flush");
+  must(store().append(run, std::span(records).subspan(20)), "append rest");
+  reopen();  // closing without flush() still keeps an orderly shutdown's appends
+  ASSERT_NE(store_, nullptr);
+
+  const auto stored = must(store().query(everything()), "query");
+  ASSERT_EQ(stored.size(), records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(stored[i].record, records[i]);
+  const auto runs = must(store().runs(), "runs");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, run);
+  EXPECT_EQ(runs[0].ended_at, std::nullopt);  // never ended: looks like a crashed run
+  EXPECT_EQ(runs[0].records, records.size());
+
+  // Runs belong to the connection that began them; a new run gets a new id and new records
+  // continue the id sequence.
+  EXPECT_FALSE(store().append(run, records));
+  const RunId next = must(store().begin_run(run_info()), "begin_run again");
+  EXPECT_GT(next, run);
+  must(store().append(next, make_records(30, 1, 13)), "append next");
+  const auto newest = must(store().query({.run = next, .limit = 0}), "query next");
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_GT(newest[0].id, stored.back().id);
+  must(store().end_run(next, nlohmann::json::object(), kStart), "end_run");
+  reopen();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(must(store().runs(), "runs").back().summary, nlohmann::json::object());
+}
+
+}  // namespace
+}  // namespace mamori::store::testing
