@@ -1,0 +1,51 @@
+#pragma once
+// sieve/run_summary: the counters of one sieve run. Counters are the only trace unselected
+// traffic leaves (I1): totals by category and by reason, never an address or a byte.
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mamori/core/time.h"
+#include "mamori/decode/packet.h"
+#include "mamori/scope/category.h"
+
+namespace mamori::sieve {
+
+struct CategoryCounters {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t flows = 0;
+  std::uint64_t selected_flows = 0;
+};
+
+struct RunSummary {
+  std::uint64_t packets = 0;  // every packet read
+  std::uint64_t bytes = 0;    // wire bytes of every packet read
+  std::array<CategoryCounters, scope::kCategoryCount> by_category{};
+  std::uint64_t dropped_domestic_packets = 0;      // DD: never processed (I3)
+  std::uint64_t dropped_unauthorized_packets = 0;  // category not covered by the authorization
+  std::uint64_t dropped_undecodable_packets = 0;   // no IP header could be decoded
+  decode::DecodeCounters decode;
+  std::uint64_t flows = 0;
+  std::uint64_t selected_flows = 0;
+  std::uint64_t records = 0;
+  std::uint64_t flows_evicted = 0;   // ended early because max_flows was reached
+  std::uint64_t flows_recalled = 0;  // evicted flows that came back with their verdict
+  std::uint64_t truncated_inspections = 0;  // app parsers that saw too few bytes
+  Timestamp first_packet;
+  Timestamp last_packet;
+  double wall_seconds = 0;
+  std::string input_error;  // set when the input ended with an error (after all good packets)
+
+  double gbit_per_second() const {
+    return wall_seconds > 0 ? static_cast<double>(bytes) * 8 / wall_seconds / 1e9 : 0;
+  }
+  nlohmann::json to_json() const;
+  // Human-readable bilingual (English / 日本語) summary for the terminal.
+  std::string to_text() const;
+};
+
+}  // namespace mamori::sieve

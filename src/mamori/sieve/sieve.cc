@@ -1,0 +1,455 @@
+#include "mamori/sieve/sieve.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string_view>
+
+#include "mamori/decode/app.h"
+#include "mamori/flow/flow_table.h"
+
+namespace mamori::sieve {
+namespace {
+
+// Machine information gathered for one flow while it is inspected. It exists only for flows
+// that produced some (most bulk flows never get one) and is erased with the flow unless the
+// flow is selected, in which case it becomes part of the record.
+struct FlowNotes {
+  std::vector<DnsEntry> dns;
+  std::optional<TlsInfo> tls;
+  std::vector<HttpInfo> http;
+  std::vector<Match> matches;
+  RuleIndex first_rule = 0;  // the rule that selected the flow (recall tag)
+};
+
+constexpr std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes, std::uint64_t seed) {
+  std::uint64_t h = seed;
+  for (const auto b : bytes) h = mix64(h ^ b) + 0x9e3779b97f4a7c15ULL;
+  return h;
+}
+
+bool looks_like_http_request(std::span<const std::uint8_t> payload) {
+  // A request line starts with an upper-case method token followed by a space.
+  if (payload.size() < 4 || payload[0] < 'A' || payload[0] > 'Z') return false;
+  for (std::size_t i = 1; i < std::min<std::size_t>(payload.size(), 12); ++i) {
+    if (payload[i] == ' ') return true;
+    if (payload[i] < 'A' || payload[i] > 'Z') return false;
+  }
+  return false;
+}
+
+// Who opened a flow, as far as its first packet seen can tell. TCP says it with SYN (by the
+// source) or SYN-ACK (by the destination); ICMP echo replies answer the destination. A TCP
+// segment without SYN, or a UDP datagram from a service port (< 1024) to an ephemeral one,
+// may belong to a flow opened by either side, e.g. a reply whose request was not admitted.
+// Such a flow is processed only when both orientations are authorized (the protective reading
+// of I3); anything else is oriented by its first packet's sender.
+enum class Opening { by_source, by_destination, unknown };
+
+Opening opening_of(const decode::DecodedPacket& packet) {
+  if (!packet.has_transport) return Opening::by_source;
+  switch (packet.protocol) {
+    case decode::ip_protocol::tcp:
+      if ((packet.tcp_flags & decode::tcp_flag::syn) == 0) return Opening::unknown;
+      return (packet.tcp_flags & decode::tcp_flag::ack) != 0 ? Opening::by_destination
+                                                             : Opening::by_source;
+    case decode::ip_protocol::udp:
+      return packet.src_port < 1024 && packet.dst_port >= 1024 ? Opening::unknown
+                                                               : Opening::by_source;
+    case decode::ip_protocol::icmp:  // the decoder puts the ICMP type in src_port
+      return packet.src_port == 0 ? Opening::by_destination : Opening::by_source;
+    case decode::ip_protocol::icmpv6:
+      return packet.src_port == 129 ? Opening::by_destination : Opening::by_source;
+    default:
+      return Opening::by_source;
+  }
+}
+
+}  // namespace
+
+struct Sieve::State {
+  State(const SieveConfig& config, const scope::Classifier& classifier,
+        const CompiledRuleset& rules, RecordSink& sink, flow::FlowTable table)
+      : config(config),
+        classifier(classifier),
+        rules(rules),
+        sink(sink),
+        flows(std::move(table)),
+        sensor_seed(hash_bytes({reinterpret_cast<const std::uint8_t*>(config.sensor.data()),
+                                config.sensor.size()},
+                               0x6d616d6f7269ULL)) {}
+
+  const SieveConfig& config;
+  const scope::Classifier& classifier;
+  const CompiledRuleset& rules;
+  RecordSink& sink;
+  MatchScratch scratch;
+  flow::FlowTable flows;
+  std::uint64_t sensor_seed;
+
+  std::vector<FlowNotes> notes;
+  std::vector<std::uint32_t> free_notes;
+  MatchSet hits;  // reused per packet: the packet path does not allocate for unmatched flows
+  RunSummary summary;
+  Timestamp next_expiry;
+  bool selection_stopped = false;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  void process(const capture::RawPacket& raw);
+  bool admit(scope::Category category);
+  void count_dropped(scope::Category category);
+  void on_created(flow::FlowEntry& entry, const flow::FlowLookup& found);
+  void inspect(flow::FlowEntry& entry, int direction, bool created,
+               const decode::DecodedPacket& packet);
+  void inspect_application(flow::FlowEntry& entry, int direction,
+                           const decode::DecodedPacket& packet);
+  void note_dns(flow::FlowEntry& entry, const decode::DnsMessage& message);
+  void add_hits(flow::FlowEntry& entry);
+  void add_match(flow::FlowEntry& entry, RuleIndex rule, std::span<const std::uint8_t> command);
+  void decide(flow::FlowEntry& entry);
+  void on_flow_end(flow::FlowEntry& entry, flow::EndReason reason);
+  void emit_record(const flow::FlowEntry& entry);
+
+  FlowNotes& notes_of(flow::FlowEntry& entry) {
+    if (entry.annotation == flow::kNoAnnotation) {
+      if (free_notes.empty()) {
+        entry.annotation = static_cast<std::uint32_t>(notes.size());
+        notes.emplace_back();
+      } else {
+        entry.annotation = free_notes.back();
+        free_notes.pop_back();
+      }
+    }
+    return notes[entry.annotation];
+  }
+  bool has_matches(const flow::FlowEntry& entry) const {
+    return entry.annotation != flow::kNoAnnotation && !notes[entry.annotation].matches.empty();
+  }
+  void release_notes(flow::FlowEntry& entry) {
+    if (entry.annotation == flow::kNoAnnotation) return;
+    notes[entry.annotation] = FlowNotes{};  // erase: frees every string it held
+    free_notes.push_back(entry.annotation);
+    entry.annotation = flow::kNoAnnotation;
+  }
+};
+
+void Sieve::State::process(const capture::RawPacket& raw) {
+  ++summary.packets;
+  summary.bytes += raw.wire_length;
+  if (summary.packets == 1) summary.first_packet = raw.timestamp;
+  summary.last_packet = raw.timestamp;
+
+  decode::DecodedPacket packet;
+  const auto status = decode::decode_packet(raw, packet);
+  summary.decode.count(status);
+  if (status != decode::DecodeStatus::ok && status != decode::DecodeStatus::non_first_fragment &&
+      status != decode::DecodeStatus::unknown_transport) {
+    ++summary.dropped_undecodable_packets;
+    return;
+  }
+
+  // FlowEndHandler only refers to a callable, so the callable must be a named object.
+  auto on_end = [this](flow::FlowEntry& e, flow::EndReason r) { on_flow_end(e, r); };
+  if (raw.timestamp >= next_expiry) {
+    flows.expire(raw.timestamp, on_end);
+    next_expiry = raw.timestamp + Duration::seconds(1);
+  }
+
+  // A packet of a known flow costs this lookup (the second one below hits the same cache
+  // lines): its scope was settled when the flow began. A new flow is classified before any
+  // state exists for it, oriented by who most likely opened it.
+  if (!flows.find(flow::key_of(packet))) {
+    // Protective when the opener is unknown: every orientation must be authorized.
+    const Opening opening = opening_of(packet);
+    const auto category = opening == Opening::by_destination
+                              ? classifier.classify(packet.dst, packet.src).category
+                              : classifier.classify(packet.src, packet.dst).category;
+    if (!admit(category)) return;
+    if (opening == Opening::unknown && !admit(scope::reversed(category))) return;
+  }
+  const flow::FlowLookup found = flows.find_or_create(packet, on_end);
+  flow::FlowEntry& entry = *found.entry;
+  if (found.created) on_created(entry, found);
+  if (entry.category == scope::Category::DD) {
+    // Out of scope (see on_created): kept only so its packets are not re-classified.
+    count_dropped(classifier.classify(entry.initiator(), entry.responder()).category);
+    return;
+  }
+
+  auto& counters = summary.by_category[static_cast<int>(entry.category)];
+  ++counters.packets;
+  counters.bytes += raw.wire_length;
+
+  if (selection_stopped) return;
+  const int direction = flow::index_of(found.direction);
+  const bool budget_left = entry.inspected[direction] < config.inspect_bytes;
+  // Non-first fragments carry no transport header: their bytes are not the start of anything.
+  const bool inspectable = packet.has_transport && !packet.payload.empty() && budget_left;
+  if (found.created || inspectable) inspect(entry, direction, found.created, packet);
+}
+
+bool Sieve::State::admit(scope::Category category) {
+  if (category != scope::Category::DD && classifier.admits(category)) return true;
+  count_dropped(category);
+  return false;
+}
+
+void Sieve::State::count_dropped(scope::Category category) {
+  if (category == scope::Category::DD) {
+    ++summary.dropped_domestic_packets;
+  } else {
+    ++summary.dropped_unauthorized_packets;
+  }
+}
+
+void Sieve::State::on_created(flow::FlowEntry& entry, const flow::FlowLookup& found) {
+  // The category follows the entry's own orientation: the table may keep an evicted flow's
+  // original initiator, or re-create a flow on the same 5-tuple (port reuse after a close,
+  // an idle gap) from whichever side spoke first. Such a re-created flow can fall outside the
+  // authorization even though its 5-tuple passed before; it is then marked DD (out of scope):
+  // never inspected, never recorded, its packets counted as dropped.
+  const auto category = classifier.classify(entry.initiator(), entry.responder()).category;
+  if (category == scope::Category::DD || !classifier.admits(category)) {
+    entry.category = scope::Category::DD;
+    entry.verdict = flow::Verdict::not_selected;
+    entry.annotation = flow::kNoAnnotation;
+    return;
+  }
+  entry.category = category;
+  ++summary.flows;
+  ++summary.by_category[static_cast<int>(entry.category)].flows;
+  if (!found.recalled) return;
+  ++summary.flows_recalled;
+  // The table handed back our tag: the rule that selected the flow before it was evicted.
+  const std::uint32_t tag = entry.annotation;
+  entry.annotation = flow::kNoAnnotation;
+  if (entry.verdict == flow::Verdict::selected && tag < rules.rule_count()) {
+    add_match(entry, tag, {});
+  }
+}
+
+void Sieve::State::inspect(flow::FlowEntry& entry, int direction, bool created,
+                           const decode::DecodedPacket& packet) {
+  hits.clear();
+  if (created && entry.verdict == flow::Verdict::undecided) {
+    rules.match_ip(entry.initiator(), hits);
+    rules.match_ip(entry.responder(), hits);
+    rules.match_port(entry.protocol(), entry.responder_port(), hits);
+  }
+  if (packet.has_transport && !packet.payload.empty()) {
+    const std::size_t budget = config.inspect_bytes - entry.inspected[direction];
+    const auto window = packet.payload.first(std::min(packet.payload.size(), budget));
+    if (!window.empty()) {
+      inspect_application(entry, direction, packet);
+      if (rules.has(RuleKind::bytes)) {
+        rules.scan_bytes(window, scratch, [&](const BytesHit& hit) {
+          add_match(entry, hit.rule, CompiledRuleset::command_bytes(window, hit));
+          return true;
+        });
+      }
+      entry.inspected[direction] = static_cast<std::uint16_t>(
+          std::min<std::size_t>(entry.inspected[direction] + window.size(), 0xffff));
+    }
+  }
+  add_hits(entry);
+  decide(entry);
+}
+
+// DNS, TLS and HTTP machine information of this packet; names and fingerprints are matched
+// against domain/ja3/ja4 rules into `hits`.
+void Sieve::State::inspect_application(flow::FlowEntry& entry, int direction,
+                                       const decode::DecodedPacket& packet) {
+  const auto payload = packet.payload;
+  const bool dns_port = entry.responder_port() == 53 || entry.initiator_port() == 53;
+  if (packet.protocol == decode::ip_protocol::udp) {
+    decode::DnsMessage message;
+    if (dns_port && decode::parse_dns(payload, message)) note_dns(entry, message);
+    return;
+  }
+  if (packet.protocol != decode::ip_protocol::tcp) return;
+  if (dns_port) {
+    decode::DnsMessage message;
+    if (decode::parse_dns_tcp(payload, message)) note_dns(entry, message);
+    return;
+  }
+  if (direction != 0) return;  // ClientHello and requests travel from the initiator
+  if (entry.inspected[0] == 0 && payload[0] == 0x16) {
+    decode::TlsClientHello hello;
+    if (!decode::parse_tls_client_hello(payload, hello)) {
+      ++summary.truncated_inspections;
+      return;
+    }
+    rules.match_domain(hello.sni, hits);
+    rules.match_ja3(hello.ja3_hash, hits);
+    rules.match_ja4(hello.ja4, hits);
+    notes_of(entry).tls =
+        TlsInfo{std::move(hello.sni), std::move(hello.alpn), decode::tls_version_name(hello.version),
+                std::move(hello.ja3), std::move(hello.ja3_hash), std::move(hello.ja4)};
+    return;
+  }
+  if (looks_like_http_request(payload)) {
+    decode::HttpRequest request;
+    if (!decode::parse_http_request(payload, request)) return;
+    rules.match_domain(request.host, hits);
+    auto& notes = notes_of(entry);
+    if (notes.http.size() < kMaxHttpEntries) {
+      notes.http.push_back(HttpInfo{std::move(request.method), std::move(request.host),
+                                    std::move(request.user_agent)});
+    }
+  }
+}
+
+void Sieve::State::note_dns(flow::FlowEntry& entry, const decode::DnsMessage& message) {
+  auto& notes = notes_of(entry);
+  for (const auto& question : message.questions) {
+    rules.match_domain(question.name, hits);
+    auto existing = std::find_if(notes.dns.begin(), notes.dns.end(), [&](const DnsEntry& e) {
+      return e.name == question.name && e.type == question.type && !e.rcode;
+    });
+    if (existing == notes.dns.end()) {
+      if (notes.dns.size() >= kMaxDnsEntries) continue;
+      notes.dns.push_back(DnsEntry{question.name, question.type, std::nullopt, {}});
+      existing = notes.dns.end() - 1;
+    }
+    if (message.is_response) {
+      existing->rcode = message.rcode;
+      existing->answers = message.answers;
+    }
+  }
+}
+
+void Sieve::State::add_hits(flow::FlowEntry& entry) {
+  for (const RuleIndex rule : hits.rules()) add_match(entry, rule, {});
+}
+
+void Sieve::State::add_match(flow::FlowEntry& entry, RuleIndex rule,
+                             std::span<const std::uint8_t> command) {
+  auto& notes = notes_of(entry);
+  const auto id = rules.rule_id(rule);
+  const bool known = std::any_of(notes.matches.begin(), notes.matches.end(),
+                                 [&](const Match& m) { return m.rule == id; });
+  if (known || notes.matches.size() >= kMaxMatches) return;
+  if (notes.matches.empty()) notes.first_rule = rule;
+  notes.matches.push_back(rules.to_match(rule, command));
+}
+
+void Sieve::State::decide(flow::FlowEntry& entry) {
+  if (entry.verdict == flow::Verdict::not_selected) return;
+  if (has_matches(entry)) {
+    if (entry.verdict != flow::Verdict::selected) {
+      entry.verdict = flow::Verdict::selected;
+      ++summary.selected_flows;
+      ++summary.by_category[static_cast<int>(entry.category)].selected_flows;
+    }
+    return;
+  }
+  if (entry.inspected[0] >= config.inspect_bytes && entry.inspected[1] >= config.inspect_bytes) {
+    // Nothing can match any more: erase what was noted, keep only counters.
+    entry.verdict = flow::Verdict::not_selected;
+    release_notes(entry);
+  }
+}
+
+void Sieve::State::on_flow_end(flow::FlowEntry& entry, flow::EndReason reason) {
+  if (reason == flow::EndReason::evicted) ++summary.flows_evicted;
+  const bool selected = entry.verdict == flow::Verdict::selected;
+  if (selected && !selection_stopped) emit_record(entry);
+  if (reason == flow::EndReason::active_timeout && selected) {
+    // The flow goes on as a new segment with its verdict and matches; application
+    // information is collected afresh for the next record.
+    auto& notes = notes_of(entry);
+    notes.dns.clear();
+    notes.http.clear();
+    notes.tls.reset();
+    return;
+  }
+  // The table remembers the annotation of flows it ends early, as a tag for recall: leave it
+  // the selecting rule, not an index into side data that is about to be reused.
+  const std::uint32_t tag = has_matches(entry) ? notes[entry.annotation].first_rule
+                                               : flow::kNoAnnotation;
+  release_notes(entry);
+  entry.annotation = tag;
+}
+
+void Sieve::State::emit_record(const flow::FlowEntry& entry) {
+  Record record;
+  record.sensor = config.sensor;
+  std::uint64_t h1 = hash_bytes(entry.initiator().bytes(), sensor_seed);
+  h1 = hash_bytes(entry.responder().bytes(), h1);
+  h1 = mix64(h1 ^ (std::uint64_t{entry.initiator_port()} << 24) ^
+             (std::uint64_t{entry.responder_port()} << 8) ^ entry.protocol());
+  const std::uint64_t h2 = mix64(h1 ^ static_cast<std::uint64_t>(entry.first_seen().nanos));
+  record.flow_id = fmt::format("{:016x}{:016x}", h1, h2);
+  record.category = entry.category;
+  record.first_seen = entry.first_seen();
+  record.last_seen = entry.last_seen();
+  record.protocol = entry.protocol();
+  const auto& countries = classifier.countries();
+  record.src = Endpoint{entry.initiator(), entry.initiator_port(),
+                        countries.lookup(entry.initiator())};
+  record.dst = Endpoint{entry.responder(), entry.responder_port(),
+                        countries.lookup(entry.responder())};
+  for (const auto direction : {flow::Direction::forward, flow::Direction::reverse}) {
+    record.packets[flow::index_of(direction)] = entry.packets(direction);
+    record.bytes[flow::index_of(direction)] = entry.bytes(direction);
+    record.tcp_flags |= entry.tcp_flags(direction);
+  }
+  if (entry.annotation != flow::kNoAnnotation) {
+    const auto& flow_notes = notes[entry.annotation];
+    record.dns = flow_notes.dns;
+    record.tls = flow_notes.tls;
+    record.http = flow_notes.http;
+    record.matches = flow_notes.matches;
+  }
+  ++summary.records;
+  sink.emit(std::move(record));
+}
+
+Sieve::Sieve(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
+                                             const scope::Classifier& classifier,
+                                             const CompiledRuleset& rules, RecordSink& sink) {
+  // A random hash seed per run keeps crafted traffic from colliding flows on purpose; nothing
+  // observable depends on it (expiry and eviction follow time order, not hash order).
+  std::random_device entropy;
+  auto table = flow::FlowTable::create(
+      flow::FlowTableConfig{.max_flows = config.max_flows,
+                            .idle_timeout = config.idle_timeout,
+                            .active_timeout = config.active_timeout,
+                            .hash_seed = (std::uint64_t{entropy()} << 32) | entropy()});
+  if (!table) return fail(table.error());
+  auto state =
+      std::make_unique<State>(config, classifier, rules, sink, std::move(*table));
+  if (auto prepared = state->scratch.prepare(rules); !prepared) return fail(prepared.error());
+  return std::unique_ptr<Sieve>(new Sieve(std::move(state)));
+}
+
+Sieve::~Sieve() = default;
+
+void Sieve::process(const capture::RawPacket& packet) { state_->process(packet); }
+
+void Sieve::finish() {
+  state_->flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { state_->on_flow_end(e, r); });
+  state_->summary.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count();
+}
+
+void Sieve::stop_selection() {
+  state_->flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { state_->on_flow_end(e, r); });
+  state_->selection_stopped = true;
+}
+
+const RunSummary& Sieve::summary() const { return state_->summary; }
+RunSummary& Sieve::summary() { return state_->summary; }
+
+}  // namespace mamori::sieve
