@@ -145,7 +145,12 @@ TEST(LookAhead, HashedLookupsAndPrefetchesAgreeWithPlainOnes) {
     hashed.prefetch_index(hash);
     hashed.prefetch_entry(hash);
     const auto a = plain.find_or_create(p, ended_plain);
+    const FlowEntry* before = hashed.find(key_of(p), hash);
     const auto b = hashed.find_or_create(p, hash, ended_hashed);
+    if (before != nullptr) {
+      ASSERT_EQ(before, b.entry);  // a flow found before is the one the packet joins
+    }
+    ASSERT_NE(plain.find(key_of(p)), nullptr);
     ASSERT_EQ(a.created, b.created);
     ASSERT_EQ(a.direction, b.direction);
     ASSERT_EQ(a.entry->key(), b.entry->key());

@@ -28,14 +28,18 @@ Timestamp saturating_add(Timestamp t, Duration d) {
 // bytes (the packet's direction is a coin toss to the predictor) would discard the work the
 // CPU has started on the following packets, serialising their misses.
 bool matches(const FlowEntry& entry, const FlowKey& key, Direction& direction) {
-  const bool forward =
-      (entry.initiator_port() == key.src_port) & (entry.responder_port() == key.dst_port) &
-      same_address(entry.initiator(), key.src) & same_address(entry.responder(), key.dst);
-  const bool reverse =
-      (entry.initiator_port() == key.dst_port) & (entry.responder_port() == key.src_port) &
-      same_address(entry.initiator(), key.dst) & same_address(entry.responder(), key.src);
-  direction = forward ? Direction::forward : Direction::reverse;
-  return (forward | reverse) & (entry.protocol() == key.protocol);
+  // Combined as integers: && would branch, and clang rightly flags & on bools.
+  const auto both = [](bool a, bool b) {
+    return static_cast<unsigned>(a) & static_cast<unsigned>(b);
+  };
+  const unsigned forward =
+      both(entry.initiator_port() == key.src_port, entry.responder_port() == key.dst_port) &
+      both(same_address(entry.initiator(), key.src), same_address(entry.responder(), key.dst));
+  const unsigned reverse =
+      both(entry.initiator_port() == key.dst_port, entry.responder_port() == key.src_port) &
+      both(same_address(entry.initiator(), key.dst), same_address(entry.responder(), key.src));
+  direction = forward != 0 ? Direction::forward : Direction::reverse;
+  return ((forward | reverse) & static_cast<unsigned>(entry.protocol() == key.protocol)) != 0;
 }
 
 // A SYN without ACK opens a new connection: in a closing flow it means the port is reused.
@@ -302,10 +306,15 @@ std::size_t FlowTable::drain(FlowEndHandler on_end) {
 }
 
 const FlowEntry* FlowTable::find(const FlowKey& key, Direction* direction) const {
+  return find(key, hasher_(key), direction);
+}
+
+const FlowEntry* FlowTable::find(const FlowKey& key, std::uint64_t hash,
+                                 Direction* direction) const {
+  assert(hash == hasher_(key) && "find: hash is not the key's");
   Direction found_direction = Direction::forward;
-  const std::uint32_t found = index_.find(hasher_(key), [&](std::uint32_t entry) {
-    return matches(entries_[entry], key, found_direction);
-  });
+  const std::uint32_t found = index_.find(
+      hash, [&](std::uint32_t entry) { return matches(entries_[entry], key, found_direction); });
   if (found == FlowIndex::kNotFound) return nullptr;
   if (direction != nullptr) *direction = found_direction;
   return &entries_[found];

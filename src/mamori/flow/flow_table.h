@@ -159,6 +159,10 @@ class FlowTable {
 
   // Read-only lookup without side effects; null when absent. Sets `direction` when found.
   const FlowEntry* find(const FlowKey& key, Direction* direction = nullptr) const;
+  // Same with the hash already computed (hash_of(packet) for key_of(packet)), e.g. to look
+  // before find_or_create(packet, hash, on_end) without hashing twice.
+  const FlowEntry* find(const FlowKey& key, std::uint64_t hash,
+                        Direction* direction = nullptr) const;
 
   // Look-ahead (optional) for a sieve that holds decoded packets before processing them: a
   // lookup in a large table is two dependent memory round trips (index chunk, then entry).
