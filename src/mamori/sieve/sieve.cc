@@ -167,7 +167,8 @@ void Sieve::State::process(const capture::RawPacket& raw) {
   // A packet of a known flow costs this lookup (the second one below hits the same cache
   // lines): its scope was settled when the flow began. A new flow is classified before any
   // state exists for it, oriented by who most likely opened it.
-  if (!flows.find(flow::key_of(packet))) {
+  const std::uint64_t hash = flows.hash_of(packet);
+  if (!flows.find(flow::key_of(packet), hash)) {
     // Protective when the opener is unknown: every orientation must be authorized.
     const Opening opening = opening_of(packet);
     const auto category = opening == Opening::by_destination
@@ -176,7 +177,7 @@ void Sieve::State::process(const capture::RawPacket& raw) {
     if (!admit(category)) return;
     if (opening == Opening::unknown && !admit(scope::reversed(category))) return;
   }
-  const flow::FlowLookup found = flows.find_or_create(packet, on_end);
+  const flow::FlowLookup found = flows.find_or_create(packet, hash, on_end);
   flow::FlowEntry& entry = *found.entry;
   if (found.created) on_created(entry, found);
   if (entry.category == scope::Category::DD) {
@@ -426,6 +427,9 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
       flow::FlowTableConfig{.max_flows = config.max_flows,
                             .idle_timeout = config.idle_timeout,
                             .active_timeout = config.active_timeout,
+                            // Eviction and idle expiry within 1 s of exact, for half the
+                            // LRU upkeep per packet (idle timeouts are tens of seconds).
+                            .lru_granularity = Duration::seconds(1),
                             .hash_seed = (std::uint64_t{entropy()} << 32) | entropy()});
   if (!table) return fail(table.error());
   auto state =
