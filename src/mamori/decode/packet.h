@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "mamori/capture/link_type.h"
@@ -94,6 +95,9 @@ enum class DecodeStatus : std::uint8_t {
 };
 
 std::string_view to_string(DecodeStatus status);
+
+// "tcp", "udp", "icmp", "icmpv6", or the protocol number as decimal text.
+std::string ip_protocol_name(std::uint8_t protocol);
 
 // Per-kind counters for the run summary.
 struct DecodeCounters {

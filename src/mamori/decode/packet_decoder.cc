@@ -411,4 +411,19 @@ std::string_view to_string(DecodeStatus status) {
   return "invalid";
 }
 
+std::string ip_protocol_name(std::uint8_t protocol) {
+  switch (protocol) {
+    case ip_protocol::icmp:
+      return "icmp";
+    case ip_protocol::tcp:
+      return "tcp";
+    case ip_protocol::udp:
+      return "udp";
+    case ip_protocol::icmpv6:
+      return "icmpv6";
+    default:
+      return std::to_string(protocol);
+  }
+}
+
 }  // namespace mamori::decode

@@ -1,5 +1,7 @@
 #include "mamori/sieve/record.h"
 
+#include "mamori/decode/packet.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -40,20 +42,7 @@ std::optional<RuleKind> parse_rule_kind(std::string_view text) {
   return std::nullopt;
 }
 
-std::string protocol_name(std::uint8_t protocol) {
-  switch (protocol) {
-    case 1:
-      return "icmp";
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 58:
-      return "icmpv6";
-    default:
-      return std::to_string(protocol);
-  }
-}
+std::string protocol_name(std::uint8_t protocol) { return decode::ip_protocol_name(protocol); }
 
 std::optional<std::uint8_t> parse_protocol_name(std::string_view text) {
   if (text.empty() || text.size() > 6) return std::nullopt;

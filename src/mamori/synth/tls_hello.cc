@@ -1,10 +1,11 @@
 #include "mamori/synth/tls_hello.h"
 
+#include "mamori/decode/tls_fingerprint.h"
+
 #include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "mamori/synth/byte_writer.h"
 
@@ -172,64 +173,6 @@ std::uint16_t random_grease(Rng& rng) {
   return static_cast<std::uint16_t>((nibble << 12) | 0x0a00 | (nibble << 4) | 0x0a);
 }
 
-std::string hex_digest(const EVP_MD* md, std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, md, nullptr) != 1) return {};
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
-}
-
-std::string ja4_version(std::uint16_t version) {
-  switch (version) {
-    case 0x0304:
-      return "13";
-    case 0x0303:
-      return "12";
-    case 0x0302:
-      return "11";
-    case 0x0301:
-      return "10";
-    case 0x0300:
-      return "s3";
-    case 0x0002:
-      return "s2";
-    case 0xfeff:
-      return "d1";
-    case 0xfefd:
-      return "d2";
-    case 0xfefc:
-      return "d3";
-    default:
-      return "00";
-  }
-}
-
-bool alnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-template <class T>
-std::string join_decimal(const std::vector<T>& values, bool skip_grease) {
-  std::string out;
-  for (const auto value : values) {
-    if (skip_grease && is_grease(value)) continue;
-    if (!out.empty()) out += '-';
-    out += std::to_string(value);
-  }
-  return out;
-}
-
-std::string join_hex(const std::vector<std::uint16_t>& values) {
-  std::string out;
-  for (const auto value : values) {
-    if (!out.empty()) out += ',';
-    out += fmt::format("{:04x}", value);
-  }
-  return out;
-}
 
 // Writes the body of one extension (without type and length).
 struct HelloState {
@@ -369,9 +312,7 @@ void write_extension_body(ByteWriter& w, std::uint16_t type, HelloState& state) 
 
 }  // namespace
 
-bool is_grease(std::uint16_t value) {
-  return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff);
-}
+bool is_grease(std::uint16_t value) { return decode::tls::is_grease(value); }
 
 std::string_view profile_name(TlsProfile profile) { return def(profile).name; }
 
@@ -381,62 +322,31 @@ bool profile_offers_tls13(TlsProfile profile) {
 }
 
 TlsFingerprint fingerprint(const HelloParameters& hello) {
+  // The decoder's JA3/JA4 implementation, fed with the lists this ClientHello was built from
+  // (GREASE removed, as the decoder reports them), so ruleset values and truth fingerprints
+  // are exactly what the sieve will compute from the wire.
+  const auto no_grease = [](const std::vector<std::uint16_t>& values) {
+    std::vector<std::uint16_t> out;
+    for (const auto v : values) {
+      if (!is_grease(v)) out.push_back(v);
+    }
+    return out;
+  };
+  decode::tls::HelloFields fields;
+  fields.legacy_version = hello.legacy_version;
+  fields.ciphers = no_grease(hello.ciphers);
+  fields.extensions = no_grease(hello.extensions);
+  fields.groups = no_grease(hello.groups);
+  fields.point_formats = hello.point_formats;
+  fields.sig_algs = no_grease(hello.signature_algorithms);
+  fields.versions = no_grease(hello.versions);
+  fields.has_sni = hello.has_sni;
+  fields.first_alpn = std::span(reinterpret_cast<const std::uint8_t*>(hello.first_alpn.data()),
+                                hello.first_alpn.size());
   TlsFingerprint out;
-  std::vector<std::uint16_t> extensions;
-  for (const auto e : hello.extensions) {
-    if (!is_grease(e)) extensions.push_back(e);
-  }
-  std::vector<std::uint16_t> ciphers;
-  for (const auto c : hello.ciphers) {
-    if (!is_grease(c)) ciphers.push_back(c);
-  }
-  out.ja3 = fmt::format("{},{},{},{},{}", hello.legacy_version, join_decimal(ciphers, false),
-                        join_decimal(extensions, false), join_decimal(hello.groups, true),
-                        join_decimal(hello.point_formats, false));
-  out.ja3_hash = hex_digest(EVP_md5(), out.ja3);
-
-  std::uint16_t version = hello.legacy_version;
-  if (!hello.versions.empty()) {
-    version = 0;
-    for (const auto v : hello.versions) {
-      if (!is_grease(v)) version = std::max(version, v);
-    }
-  }
-  std::string alpn = "00";
-  if (!hello.first_alpn.empty()) {
-    const auto first = static_cast<unsigned char>(hello.first_alpn.front());
-    const auto last = static_cast<unsigned char>(hello.first_alpn.back());
-    if (alnum(first) && alnum(last)) {
-      alpn = {static_cast<char>(first), static_cast<char>(last)};
-    } else {
-      const std::string first_hex = fmt::format("{:02x}", first);
-      const std::string last_hex = fmt::format("{:02x}", last);
-      alpn = {first_hex.front(), last_hex.back()};
-    }
-  }
-  const std::string a =
-      fmt::format("t{}{}{:02d}{:02d}{}", ja4_version(version), hello.has_sni ? 'd' : 'i',
-                  std::min<std::size_t>(ciphers.size(), 99),
-                  std::min<std::size_t>(extensions.size(), 99), alpn);
-  std::vector<std::uint16_t> sorted_ciphers = ciphers;
-  std::sort(sorted_ciphers.begin(), sorted_ciphers.end());
-  std::vector<std::uint16_t> sorted_extensions;
-  for (const auto e : extensions) {
-    if (e != ext::server_name && e != ext::alpn) sorted_extensions.push_back(e);
-  }
-  std::sort(sorted_extensions.begin(), sorted_extensions.end());
-  const std::string b = sorted_ciphers.empty()
-                            ? std::string(12, '0')
-                            : hex_digest(EVP_sha256(), join_hex(sorted_ciphers)).substr(0, 12);
-  std::string c_input = join_hex(sorted_extensions);
-  std::vector<std::uint16_t> sigs;
-  for (const auto s : hello.signature_algorithms) {
-    if (!is_grease(s)) sigs.push_back(s);
-  }
-  if (!sigs.empty()) c_input += "_" + join_hex(sigs);
-  const std::string c = sorted_extensions.empty() ? std::string(12, '0')
-                                                  : hex_digest(EVP_sha256(), c_input).substr(0, 12);
-  out.ja4 = a + "_" + b + "_" + c;
+  out.ja3 = decode::tls::ja3_string(fields);
+  out.ja3_hash = decode::tls::md5_hex(out.ja3);
+  out.ja4 = decode::tls::ja4_fingerprint(fields);
   return out;
 }
 

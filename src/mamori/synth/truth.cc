@@ -1,5 +1,7 @@
 #include "mamori/synth/truth.h"
 
+#include "mamori/decode/packet.h"
+
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -9,20 +11,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string protocol_text(std::uint8_t protocol) {
-  switch (protocol) {
-    case 1:
-      return "icmp";
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 58:
-      return "icmpv6";
-    default:
-      return std::to_string(protocol);
-  }
-}
 
 Json flow_json(std::size_t id, const TruthFlow& flow) {
   const FlowFacts& f = flow.facts;
@@ -30,7 +18,7 @@ Json flow_json(std::size_t id, const TruthFlow& flow) {
   j["id"] = id;
   j["scenario"] = f.scenario;
   j["attack"] = f.attack;
-  j["protocol"] = protocol_text(f.protocol);
+  j["protocol"] = decode::ip_protocol_name(f.protocol);
   j["client"] = f.client.to_string();
   j["client_port"] = f.client_port;
   j["server"] = f.server.to_string();
