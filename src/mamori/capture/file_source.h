@@ -68,6 +68,17 @@ class FileSource : public PacketSource {
   }
   static constexpr std::size_t kPrefetchDistance = 4096;
 
+  // A mapped file's pages stay resident once read; drop those far behind the read position
+  // every kReleaseStep bytes, so memory does not grow with the file. The lag keeps the
+  // current packet (≤ kMaxCaptureLength) and its neighbours mapped.
+  void release_behind() {
+    if (pos_ < released_ + kReleaseStep + kReleaseLag) return;
+    released_ = pos_ - kReleaseLag;
+    storage_.release_before(released_);
+  }
+  static constexpr std::size_t kReleaseStep = 64u << 20;
+  static constexpr std::size_t kReleaseLag = 4u << 20;
+
   // The status to repeat once reading has stopped: end stays end, error stays error.
   NextStatus stopped() const {
     return state_ == State::failed ? NextStatus::error : NextStatus::end;
@@ -91,6 +102,7 @@ class FileSource : public PacketSource {
   std::span<const std::uint8_t> bytes_;
   std::string name_;
   std::size_t pos_ = 0;
+  std::size_t released_ = 0;  // pages before this offset may have been dropped
   State state_ = State::reading;
   Error error_;
 };

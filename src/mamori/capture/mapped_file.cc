@@ -1,5 +1,7 @@
 #include "mamori/capture/mapped_file.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -68,6 +70,13 @@ void MappedFile::unmap() {
   if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
   data_ = nullptr;
   size_ = 0;
+}
+
+void MappedFile::release_before(std::size_t end) const {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  end = std::min(end, size_) / page * page;
+  if (data_ == nullptr || end == 0) return;
+  (void)::madvise(const_cast<std::uint8_t*>(data_), end, MADV_DONTNEED);
 }
 
 }  // namespace mamori::capture

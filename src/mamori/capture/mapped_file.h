@@ -31,6 +31,10 @@ class MappedFile {
   std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
   std::size_t size() const { return size_; }
 
+  // Drops the resident pages of [0, end) (end rounded down to a page): read-only file pages
+  // come back from the page cache if touched again, so this only bounds resident memory.
+  void release_before(std::size_t end) const;
+
  private:
   MappedFile(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
   void unmap();

@@ -80,6 +80,7 @@ NextStatus PcapFileSource::next(RawPacket& out) {
                    kRecordHeaderSize, remaining);
   }
   prefetch_ahead();
+  release_behind();
   const std::uint8_t* record = bytes_.data() + pos_;
   const std::uint32_t seconds = load_u32(record, swapped_);
   const std::uint32_t fraction = load_u32(record + 4, swapped_);

@@ -81,6 +81,7 @@ NextStatus PcapngFileSource::next(RawPacket& out) {
   for (;;) {
     if (pos_ == bytes_.size()) return finish();
     prefetch_ahead();
+    release_behind();
     Block block{};
     if (!read_block_frame(block)) [[unlikely]] {
       return NextStatus::error;
