@@ -41,9 +41,12 @@ Frames build_frames(std::size_t flows, std::size_t payload) {
     const auto client = IpAddress::v4(0x08000000u + static_cast<std::uint32_t>(i / 50000));  // US
     synth::IpHeader ip{.src = client, .dst = IpAddress::v4(0x85f20009u)};  // 133.242.0.9 JP
     synth::TcpHeader tcp{.src_port = static_cast<std::uint16_t>(1024 + i % 50000),
-                         .dst_port = 443, .seq = 1, .ack = 0,
+                         .dst_port = 443,
+                         .seq = 1,
+                         .ack = 0,
                          .flags = static_cast<std::uint8_t>(payload ? 0x18 : 0x02),
-                         .window = 1024, .options = {}};
+                         .window = 1024,
+                         .options = {}};
     auto area = builder.begin_tcp({}, ip, tcp, payload);
     std::memcpy(area.data(), data.data(), payload);
     const auto frame = builder.finish();
@@ -63,9 +66,9 @@ struct Harness {
     options.authorized.add(scope::Category::FD);
     options.authorized.add(scope::Category::DF);
     options.authorized.add(scope::Category::FF);
-    classifier.emplace(std::make_shared<const scope::CountryTable>(
-                           scope::CountryTable::from_networks(networks)),
-                       scope::Overrides{}, options);
+    classifier.emplace(
+        std::make_shared<const scope::CountryTable>(scope::CountryTable::from_networks(networks)),
+        scope::Overrides{}, options);
     auto ruleset = sieve::parse_ruleset(
         "[[rule]]\nid = \"c2\"\nkind = \"ip\"\nvalue = \"203.0.113.1\"\n"
         "[[rule]]\nid = \"cmd\"\nkind = \"bytes\"\nvalue = \"cmd=whoami\"\n",

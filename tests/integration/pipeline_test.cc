@@ -55,8 +55,8 @@ class Workspace {
   CommandRun mamori(const std::string& arguments, const std::string& label) const {
     const auto out = dir_ / (label + ".stdout");
     const auto err = dir_ / (label + ".stderr");
-    const std::string command = kMamori + " " + arguments + " > '" + out.string() + "' 2> '" +
-                                err.string() + "'";
+    const std::string command =
+        kMamori + " " + arguments + " > '" + out.string() + "' 2> '" + err.string() + "'";
     const int status = std::system(command.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
   }
@@ -144,19 +144,19 @@ class Pipeline : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     workspace_ = new Workspace();
-    const CommandRun synth = workspace_->mamori(
-        "synth --out '" + workspace_->capture() + "' --seed 20261122 --size-mb 6 --canary " +
-            std::string(kCanary),
-        "synth");
+    const CommandRun synth =
+        workspace_->mamori("synth --out '" + workspace_->capture() +
+                               "' --seed 20261122 --size-mb 6 --canary " + std::string(kCanary),
+                           "synth");
     ASSERT_EQ(synth.exit_code, 0) << synth.err;
     truth_ = new json(json::parse(read_file(workspace_->dir() / "capture.truth.json")));
     workspace_->write_config(R"(["FF", "FD", "DF"])");
-    sieve_ = new CommandRun(workspace_->mamori(
-        "sieve --json --no-progress " + workspace_->config() + " --input '" +
-            workspace_->capture() + "'",
-        "sieve"));
-    records_ = new CommandRun(workspace_->mamori(
-        "records --limit 0 --format jsonl " + workspace_->config(), "records"));
+    sieve_ =
+        new CommandRun(workspace_->mamori("sieve --json --no-progress " + workspace_->config() +
+                                              " --input '" + workspace_->capture() + "'",
+                                          "sieve"));
+    records_ = new CommandRun(
+        workspace_->mamori("records --limit 0 --format jsonl " + workspace_->config(), "records"));
   }
   static void TearDownTestSuite() {
     delete records_;
@@ -265,10 +265,9 @@ TEST_F(Pipeline, Invariant_I3_NoDomesticToDomesticRecord) {
 
 TEST_F(Pipeline, Invariant_I3_OnlyAuthorizedCategoriesReachTheStore) {
   workspace_->write_config(R"(["FD"])", "fd-only.db");
-  const CommandRun sieve = workspace_->mamori(
-      "sieve --json --no-progress " + workspace_->config() + " --input '" +
-          workspace_->capture() + "'",
-      "sieve-fd");
+  const CommandRun sieve = workspace_->mamori("sieve --json --no-progress " + workspace_->config() +
+                                                  " --input '" + workspace_->capture() + "'",
+                                              "sieve-fd");
   ASSERT_EQ(sieve.exit_code, 0) << sieve.err;
   const CommandRun records =
       workspace_->mamori("records --limit 0 --format jsonl " + workspace_->config(), "records-fd");
@@ -290,10 +289,10 @@ TEST_F(Pipeline, TruncatedCaptureKeepsEverythingBeforeTheFault) {
     out.write(full.data(), static_cast<std::streamsize>(cut));
   }
   workspace_->write_config(R"(["FF", "FD", "DF"])", "truncated.db");
-  const CommandRun sieve = workspace_->mamori(
-      "sieve --json --no-progress " + workspace_->config() + " --input '" +
-          (workspace_->dir() / "capture.truncated.pcap").string() + "'",
-      "sieve-truncated");
+  const CommandRun sieve =
+      workspace_->mamori("sieve --json --no-progress " + workspace_->config() + " --input '" +
+                             (workspace_->dir() / "capture.truncated.pcap").string() + "'",
+                         "sieve-truncated");
   EXPECT_EQ(sieve.exit_code, 2);
   EXPECT_NE(sieve.err.find("offset"), std::string::npos) << sieve.err;
   const json summary = json::parse(sieve.out);
@@ -314,12 +313,12 @@ TEST(Cli, ConfigErrorsNameFileLineAndKey) {
     config << "sensor = \"gw\"\ncountry_db = \"x.mmdb\"\ncategories = [\"DD\"]\n"
               "ruleset = \"r.toml\"\ninspect_bytes = -5\ncolour = \"blue\"\n";
   }
-  const CommandRun run = workspace.mamori("sieve " + workspace.config() + " --input none.pcap", "bad");
+  const CommandRun run =
+      workspace.mamori("sieve " + workspace.config() + " --input none.pcap", "bad");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("mamori.toml:3: key 'categories'"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("mamori.toml:5: key 'inspect_bytes'"), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("mamori.toml:6: key 'colour': unknown key"), std::string::npos)
-      << run.err;
+  EXPECT_NE(run.err.find("mamori.toml:6: key 'colour': unknown key"), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -37,8 +37,8 @@ class SieveTest : public ::testing::Test {
         {*Prefix::parse("8.8.0.0/16"), scope::CountryCode::from("US")},
         {*Prefix::parse("85.214.0.0/16"), scope::CountryCode::from("DE")},
     };
-    countries_ = std::make_shared<const scope::CountryTable>(
-        scope::CountryTable::from_networks(networks));
+    countries_ =
+        std::make_shared<const scope::CountryTable>(scope::CountryTable::from_networks(networks));
     config_.sensor = "gw-test";
     config_.inspect_bytes = 256;
     config_.max_flows = 1024;
@@ -64,8 +64,13 @@ class SieveTest : public ::testing::Test {
   void tcp(const IpAddress& src, std::uint16_t sport, const IpAddress& dst, std::uint16_t dport,
            std::uint8_t flags, std::string_view payload = {}) {
     synth::IpHeader ip{.src = src, .dst = dst};
-    synth::TcpHeader header{.src_port = sport, .dst_port = dport, .seq = 1, .ack = 1,
-                            .flags = flags, .window = 1024, .options = {}};
+    synth::TcpHeader header{.src_port = sport,
+                            .dst_port = dport,
+                            .seq = 1,
+                            .ack = 1,
+                            .flags = flags,
+                            .window = 1024,
+                            .options = {}};
     auto area = builder_.begin_tcp({}, ip, header, payload.size());
     if (!payload.empty()) std::memcpy(area.data(), payload.data(), payload.size());
     feed(builder_.finish());
@@ -217,9 +222,9 @@ TEST_F(SieveTest, UnselectedFlowsLeaveOnlyCounters) {
 TEST_F(SieveTest, DnsQueryAndResponseAreOneRecordWithAnswers) {
   use_rules(kRules);
   // query for a.evil.example A from a domestic resolver to a foreign server, and its answer
-  const std::uint8_t query[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                1, 'a', 4, 'e', 'v', 'i', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l',
-                                'e', 0, 0, 1, 0, 1};
+  const std::uint8_t query[] = {0x12, 0x34, 0x01, 0x00, 0,   1,   0,   0,   0, 0,   0,
+                                0,    1,    'a',  4,    'e', 'v', 'i', 'l', 7, 'e', 'x',
+                                'a',  'm',  'p',  'l',  'e', 0,   0,   1,   0, 1};
   std::vector<std::uint8_t> response(std::begin(query), std::end(query));
   response[2] = 0x81;
   response[3] = 0x80;

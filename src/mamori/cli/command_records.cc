@@ -48,7 +48,8 @@ Result<store::RecordQuery> make_query(const RecordsArgs& args) {
 
 std::string endpoint_text(const sieve::Endpoint& endpoint) {
   const auto country = endpoint.country.to_string();
-  const auto ip = endpoint.ip.is_v4() ? endpoint.ip.to_string() : "[" + endpoint.ip.to_string() + "]";
+  const auto ip =
+      endpoint.ip.is_v4() ? endpoint.ip.to_string() : "[" + endpoint.ip.to_string() + "]";
   return fmt::format("{}:{} ({})", ip, endpoint.port, country.empty() ? "--" : country);
 }
 
@@ -70,9 +71,9 @@ std::string rules_of(const sieve::Record& record) {
 }
 
 void print_table(const std::vector<store::StoredRecord>& records) {
-  fmt::print("{:<27} {:<3} {:<5} {:<44} {:<44} {:>9} {:>12} {:<28} {}\n",
-             "first_seen / 初観測", "cat", "proto", "src / 送信元", "dst / 宛先",
-             "packets", "bytes", "name / 名前", "rules / 条件");
+  fmt::print("{:<27} {:<3} {:<5} {:<44} {:<44} {:>9} {:>12} {:<28} {}\n", "first_seen / 初観測",
+             "cat", "proto", "src / 送信元", "dst / 宛先", "packets", "bytes", "name / 名前",
+             "rules / 条件");
   for (const auto& stored : records) {
     const auto& r = stored.record;
     fmt::print("{:<27} {:<3} {:<5} {:<44} {:<44} {:>9} {:>12} {:<28} {}\n",
@@ -107,8 +108,8 @@ void print_summary(const std::vector<store::StoredRecord>& records) {
   }
   fmt::print("What was selected and why / 何がなぜ選別されたか ({} records / 件)\n",
              records.size());
-  fmt::print("{:<24} {:<8} {:>8}  {:<18} {}\n", "rule / 条件", "kind", "records",
-             "categories", "example / 例");
+  fmt::print("{:<24} {:<8} {:>8}  {:<18} {}\n", "rule / 条件", "kind", "records", "categories",
+             "example / 例");
   for (const auto& [rule, entry] : by_rule) {
     std::string categories;
     for (const auto& [name, n] : entry.categories) {
@@ -147,7 +148,8 @@ int run_records(const RecordsArgs& args) {
   } else if (args.format == "summary") {
     print_summary(*records);
   } else {
-    for (const auto& stored : *records) std::cout << sieve::record_to_json_line(stored.record) << '\n';
+    for (const auto& stored : *records)
+      std::cout << sieve::record_to_json_line(stored.record) << '\n';
   }
   return 0;
 }

@@ -22,9 +22,8 @@ int run_synth(const SynthArgs& args) {
     return 1;
   }
   fmt::print("wrote {} ({} packets, {:.1f} MB, {} flows, {} attack/rule flows in the truth)\n",
-             summary->pcap_path, summary->packets,
-             static_cast<double>(summary->file_bytes) / 1e6, summary->flows,
-             summary->truth_flows);
+             summary->pcap_path, summary->packets, static_cast<double>(summary->file_bytes) / 1e6,
+             summary->flows, summary->truth_flows);
   fmt::print("      {}\n      {}\n", summary->rules_path, summary->truth_path);
   if (summary->bench_rules_path) fmt::print("      {}\n", *summary->bench_rules_path);
   return 0;

@@ -54,8 +54,7 @@ class ConfigTable {
   std::optional<bool> boolean(std::string_view key);
   // A duration as "30s"/"5m"/"2h" or an integer number of seconds.
   std::optional<Duration> duration(std::string_view key, bool required = false);
-  std::optional<std::vector<std::string>> string_list(std::string_view key,
-                                                      bool required = false);
+  std::optional<std::vector<std::string>> string_list(std::string_view key, bool required = false);
   // A path, resolved relative to the config file.
   std::optional<std::string> path(std::string_view key, bool required = false);
 

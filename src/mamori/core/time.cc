@@ -56,8 +56,13 @@ Civil to_civil(Timestamp t) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  return {y, m, d, static_cast<unsigned>(rem / 3600), static_cast<unsigned>(rem % 3600 / 60),
-          static_cast<unsigned>(rem % 60), nanos};
+  return {y,
+          m,
+          d,
+          static_cast<unsigned>(rem / 3600),
+          static_cast<unsigned>(rem % 3600 / 60),
+          static_cast<unsigned>(rem % 60),
+          nanos};
 }
 
 bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {

@@ -13,7 +13,9 @@ namespace mamori {
 struct Timestamp {
   std::int64_t nanos = 0;
 
-  static constexpr Timestamp from_seconds(std::int64_t seconds) { return {seconds * 1'000'000'000}; }
+  static constexpr Timestamp from_seconds(std::int64_t seconds) {
+    return {seconds * 1'000'000'000};
+  }
   static constexpr Timestamp from_micros(std::int64_t micros) { return {micros * 1'000}; }
   constexpr std::int64_t micros() const { return nanos / 1'000; }
   constexpr std::int64_t seconds() const { return nanos / 1'000'000'000; }

@@ -32,8 +32,8 @@ struct RunSummary {
   std::uint64_t flows = 0;
   std::uint64_t selected_flows = 0;
   std::uint64_t records = 0;
-  std::uint64_t flows_evicted = 0;   // ended early because max_flows was reached
-  std::uint64_t flows_recalled = 0;  // evicted flows that came back with their verdict
+  std::uint64_t flows_evicted = 0;          // ended early because max_flows was reached
+  std::uint64_t flows_recalled = 0;         // evicted flows that came back with their verdict
   std::uint64_t truncated_inspections = 0;  // app parsers that saw too few bytes
   Timestamp first_packet;
   Timestamp last_packet;

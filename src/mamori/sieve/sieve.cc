@@ -84,9 +84,9 @@ struct Sieve::State {
         rules(rules),
         sink(sink),
         flows(std::move(table)),
-        sensor_seed(hash_bytes({reinterpret_cast<const std::uint8_t*>(config.sensor.data()),
-                                config.sensor.size()},
-                               0x6d616d6f7269ULL)) {}
+        sensor_seed(hash_bytes(
+            {reinterpret_cast<const std::uint8_t*>(config.sensor.data()), config.sensor.size()},
+            0x6d616d6f7269ULL)) {}
 
   const SieveConfig& config;
   const scope::Classifier& classifier;
@@ -292,9 +292,9 @@ void Sieve::State::inspect_application(flow::FlowEntry& entry, int direction,
     rules.match_domain(hello.sni, hits);
     rules.match_ja3(hello.ja3_hash, hits);
     rules.match_ja4(hello.ja4, hits);
-    notes_of(entry).tls =
-        TlsInfo{std::move(hello.sni), std::move(hello.alpn), decode::tls_version_name(hello.version),
-                std::move(hello.ja3), std::move(hello.ja3_hash), std::move(hello.ja4)};
+    notes_of(entry).tls = TlsInfo{
+        std::move(hello.sni), std::move(hello.alpn),     decode::tls_version_name(hello.version),
+        std::move(hello.ja3), std::move(hello.ja3_hash), std::move(hello.ja4)};
     return;
   }
   if (looks_like_http_request(payload)) {
@@ -375,8 +375,8 @@ void Sieve::State::on_flow_end(flow::FlowEntry& entry, flow::EndReason reason) {
   }
   // The table remembers the annotation of flows it ends early, as a tag for recall: leave it
   // the selecting rule, not an index into side data that is about to be reused.
-  const std::uint32_t tag = has_matches(entry) ? notes[entry.annotation].first_rule
-                                               : flow::kNoAnnotation;
+  const std::uint32_t tag =
+      has_matches(entry) ? notes[entry.annotation].first_rule : flow::kNoAnnotation;
   release_notes(entry);
   entry.annotation = tag;
 }
@@ -395,10 +395,10 @@ void Sieve::State::emit_record(const flow::FlowEntry& entry) {
   record.last_seen = entry.last_seen();
   record.protocol = entry.protocol();
   const auto& countries = classifier.countries();
-  record.src = Endpoint{entry.initiator(), entry.initiator_port(),
-                        countries.lookup(entry.initiator())};
-  record.dst = Endpoint{entry.responder(), entry.responder_port(),
-                        countries.lookup(entry.responder())};
+  record.src =
+      Endpoint{entry.initiator(), entry.initiator_port(), countries.lookup(entry.initiator())};
+  record.dst =
+      Endpoint{entry.responder(), entry.responder_port(), countries.lookup(entry.responder())};
   for (const auto direction : {flow::Direction::forward, flow::Direction::reverse}) {
     record.packets[flow::index_of(direction)] = entry.packets(direction);
     record.bytes[flow::index_of(direction)] = entry.bytes(direction);
@@ -432,8 +432,7 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
                             .lru_granularity = Duration::seconds(1),
                             .hash_seed = (std::uint64_t{entropy()} << 32) | entropy()});
   if (!table) return fail(table.error());
-  auto state =
-      std::make_unique<State>(config, classifier, rules, sink, std::move(*table));
+  auto state = std::make_unique<State>(config, classifier, rules, sink, std::move(*table));
   if (auto prepared = state->scratch.prepare(rules); !prepared) return fail(prepared.error());
   return std::unique_ptr<Sieve>(new Sieve(std::move(state)));
 }

@@ -20,7 +20,7 @@ struct SieveConfig {
   scope::CategorySet categories;         // authorized categories (never DD)
   std::string ruleset;                   // path to the ruleset TOML
   std::string store = "sqlite:mamori.db";
-  std::uint32_t inspect_bytes = 4096;    // payload bytes inspected per direction
+  std::uint32_t inspect_bytes = 4096;  // payload bytes inspected per direction
   Duration idle_timeout = Duration::seconds(60);
   Duration active_timeout = Duration::seconds(1800);
   std::uint32_t max_flows = 1'000'000;

@@ -173,7 +173,6 @@ std::uint16_t random_grease(Rng& rng) {
   return static_cast<std::uint16_t>((nibble << 12) | 0x0a00 | (nibble << 4) | 0x0a);
 }
 
-
 // Writes the body of one extension (without type and length).
 struct HelloState {
   const ProfileDef& profile;

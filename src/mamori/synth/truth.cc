@@ -11,7 +11,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-
 Json flow_json(std::size_t id, const TruthFlow& flow) {
   const FlowFacts& f = flow.facts;
   Json j;
