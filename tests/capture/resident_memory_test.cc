@@ -26,7 +26,7 @@ std::size_t resident_kib() {
 
 TEST(ResidentMemory, LargeCaptureIsReadInABoundedWindow) {
   const std::string path = ::testing::TempDir() + "/resident-" + std::to_string(getpid()) + ".pcap";
-  constexpr std::size_t kPackets = 160'000;  // ~240 MB of 1500-byte frames
+  constexpr std::size_t kPackets = 220'000;  // ~330 MB of 1500-byte frames
   {
     auto writer = PcapWriter::create(path, LinkType::ethernet);
     ASSERT_TRUE(writer) << writer.error().message;
@@ -49,8 +49,10 @@ TEST(ResidentMemory, LargeCaptureIsReadInABoundedWindow) {
     if (++count % 10'000 == 0) peak = std::max(peak, resident_kib());
   }
   EXPECT_EQ(count, kPackets);
-  // The whole file is ~240 MB; the reader keeps at most ~68 MiB of it mapped in.
-  EXPECT_LT(peak - before, 100u * 1024) << "resident grew by " << (peak - before) / 1024 << " MiB";
+  // The reader keeps at most ~68 MiB of the ~330 MB file mapped in; half the file leaves room
+  // for a sanitizer's shadow memory while still failing if pages are never released.
+  const std::size_t file_kib = kPackets * (1500 + 16) / 1024;
+  EXPECT_LT(peak - before, file_kib / 2) << "resident grew by " << (peak - before) / 1024 << " MiB";
   std::remove(path.c_str());
 }
 
