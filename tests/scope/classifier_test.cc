@@ -190,18 +190,6 @@ TEST(Classifier, ReversedSwapsTheMixedCategories) {
   EXPECT_EQ(reversed(forward.category), backward.category);
 }
 
-TEST(Classifier, CountersCountPerCategory) {
-  CategoryCounters counters;
-  counters.count(Category::DD, false);
-  counters.count(Category::DD, false);
-  counters.count(Category::FD, true);
-  counters.count(Category::FF, false);
-  EXPECT_EQ(counters.dropped[static_cast<int>(Category::DD)], 2u);
-  EXPECT_EQ(counters.admitted[static_cast<int>(Category::FD)], 1u);
-  EXPECT_EQ(counters.dropped[static_cast<int>(Category::FF)], 1u);
-  EXPECT_EQ(counters.admitted[static_cast<int>(Category::DD)], 0u);
-}
-
 TEST(Classifier, WithoutCountryTableEverythingIsUnknown) {
   ClassifierOptions options;
   options.authorized = all_but_dd();

@@ -101,15 +101,4 @@ class Classifier {
   std::array<std::uint64_t, 1024> domestic_{};  // one bit per packed country code
 };
 
-// Admitted and dropped counts per category, kept by the caller (one per worker thread).
-struct CategoryCounters {
-  std::array<std::uint64_t, kCategoryCount> admitted{};
-  std::array<std::uint64_t, kCategoryCount> dropped{};
-
-  void count(Category category, bool was_admitted) {
-    auto& counts = was_admitted ? admitted : dropped;
-    ++counts[static_cast<std::size_t>(category)];
-  }
-};
-
 }  // namespace mamori::scope
