@@ -20,62 +20,16 @@
 #include <nlohmann/json.hpp>
 
 #include "mamori/core/ip.h"
+#include "workspace.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using mamori::testing::CommandRun;
+using mamori::testing::kCanary;
+using mamori::testing::read_file;
+using mamori::testing::Workspace;
 using nlohmann::json;
-
-const std::string kMamori = std::string(MAMORI_BINARY_DIR) + "/src/mamori/cli/mamori";
-const std::string kCountryDb = std::string(MAMORI_SOURCE_DIR) + "/data/iptoasn-country.mmdb";
-constexpr std::string_view kCanary = "CANARY-7f3a9c-do-not-keep";
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-class Workspace {
- public:
-  Workspace() {
-    char pattern[] = "/tmp/mamori-e2e-XXXXXX";
-    dir_ = mkdtemp(pattern);
-  }
-  ~Workspace() { fs::remove_all(dir_); }
-  const fs::path& dir() const { return dir_; }
-
-  CommandRun mamori(const std::string& arguments, const std::string& label) const {
-    const auto out = dir_ / (label + ".stdout");
-    const auto err = dir_ / (label + ".stderr");
-    const std::string command =
-        kMamori + " " + arguments + " > '" + out.string() + "' 2> '" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
-  }
-
-  void write_config(const std::string& categories, const std::string& db = "run.db") const {
-    std::ofstream config(dir_ / "mamori.toml");
-    config << "sensor = \"gw-e2e\"\n"
-           << "country_db = \"" << kCountryDb << "\"\n"
-           << "categories = " << categories << "\n"
-           << "ruleset = \"capture.rules.toml\"\n"
-           << "store = \"sqlite:" << db << "\"\n"
-           << "inspect_bytes = 4096\n";
-  }
-  std::string config() const { return "--config '" + (dir_ / "mamori.toml").string() + "'"; }
-  std::string capture() const { return (dir_ / "capture.pcap").string(); }
-
- private:
-  fs::path dir_;
-};
 
 using FlowTuple = std::tuple<std::string, int, std::string, int, std::string>;
 
@@ -155,8 +109,9 @@ class Pipeline : public ::testing::Test {
         new CommandRun(workspace_->mamori("sieve --json --no-progress " + workspace_->config() +
                                               " --input '" + workspace_->capture() + "'",
                                           "sieve"));
-    records_ = new CommandRun(
-        workspace_->mamori("records --limit 0 --format jsonl " + workspace_->config(), "records"));
+    records_ = new CommandRun(workspace_->mamori(
+        "records --limit 0 --format jsonl " + workspace_->config() + " " + workspace_->analyst(),
+        "records"));
   }
   static void TearDownTestSuite() {
     delete records_;
@@ -269,8 +224,9 @@ TEST_F(Pipeline, Invariant_I3_OnlyAuthorizedCategoriesReachTheStore) {
                                                   " --input '" + workspace_->capture() + "'",
                                               "sieve-fd");
   ASSERT_EQ(sieve.exit_code, 0) << sieve.err;
-  const CommandRun records =
-      workspace_->mamori("records --limit 0 --format jsonl " + workspace_->config(), "records-fd");
+  const CommandRun records = workspace_->mamori(
+      "records --limit 0 --format jsonl " + workspace_->config() + " " + workspace_->analyst(),
+      "records-fd");
   ASSERT_EQ(records.exit_code, 0) << records.err;
   const auto lines = parse_lines(records.out);
   ASSERT_FALSE(lines.empty());
@@ -300,7 +256,8 @@ TEST_F(Pipeline, TruncatedCaptureKeepsEverythingBeforeTheFault) {
   EXPECT_LT(summary["packets"].get<std::uint64_t>(),
             (*truth_)["capture"]["packets"].get<std::uint64_t>());
   const CommandRun records = workspace_->mamori(
-      "records --limit 0 --format jsonl " + workspace_->config(), "records-truncated");
+      "records --limit 0 --format jsonl " + workspace_->config() + " " + workspace_->analyst(),
+      "records-truncated");
   EXPECT_EQ(parse_lines(records.out).size(), summary["records"].get<std::size_t>());
   EXPECT_GT(summary["records"].get<std::size_t>(), 0u);
   workspace_->write_config(R"(["FF", "FD", "DF"])");

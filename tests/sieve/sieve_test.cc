@@ -55,6 +55,7 @@ class SieveTest : public ::testing::Test {
     rules_.emplace(std::move(*compiled));
     scope::ClassifierOptions options;
     options.authorized = config_.categories;
+    options.party_prefixes = party_prefixes_;
     classifier_ = std::make_unique<scope::Classifier>(countries_, scope::Overrides{}, options);
     auto sieve = Sieve::create(config_, *classifier_, *rules_, sink_);
     ASSERT_TRUE(sieve) << sieve.error().message;
@@ -118,6 +119,7 @@ class SieveTest : public ::testing::Test {
   }
 
   SieveConfig config_;
+  std::vector<Prefix> party_prefixes_;
   std::shared_ptr<const scope::CountryTable> countries_;
   std::unique_ptr<scope::Classifier> classifier_;
   std::optional<CompiledRuleset> rules_;
@@ -277,6 +279,24 @@ value = "8.8.0.0/16"
   EXPECT_EQ(sink_.records[0].category, Category::FD);
   EXPECT_EQ(sieve_->summary().flows, 1u);
   EXPECT_EQ(sieve_->summary().dropped_unauthorized_packets, 16u);
+}
+
+TEST_F(Invariant_I3, PartyAgreementProcessesOnlyThePartysPrefixes) {
+  // 当事者協定: the party is 133.242.0.9/32; its neighbour in the same network is not.
+  party_prefixes_ = {*Prefix::parse("133.242.0.9/32")};
+  use_rules(R"([[rule]]
+id = "us"
+kind = "ip"
+value = "8.8.0.0/16"
+)");
+  connection(kJpHost, 40020, kUsServer, 443, "party", "party");           // the party: selected
+  connection(kJpHost2, 40021, kUsServer, 443, "neighbour", "neighbour");  // not the party
+  connection(kUsClient, 40022, kUsServer, 443, "ff", "ff");               // neither endpoint
+  sieve_->finish();
+  ASSERT_EQ(sink_.records.size(), 1u);
+  EXPECT_EQ(sink_.records[0].src.ip, kJpHost);
+  EXPECT_EQ(sieve_->summary().flows, 1u);
+  EXPECT_EQ(sieve_->summary().dropped_outside_agreement_packets, 16u);
 }
 
 TEST_F(SieveTest, EvictedSelectedFlowComesBackSelected) {

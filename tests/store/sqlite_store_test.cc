@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "raw_sqlite.h"
 #include "store_conformance.h"
 #include "test_records.h"
 
@@ -15,63 +16,37 @@ namespace {
 // A factory on a fresh database file in its own temporary directory.
 class SqliteFileFactory final : public StoreFactory {
  public:
-  Result<std::unique_ptr<Store>> open() override {
-    return open_store("sqlite:" + dir_.file("store.db"));
+  Result<std::unique_ptr<Store>> open(const Clock& clock) override {
+    return open_store("sqlite:" + dir_.file("store.db"), clock);
   }
 
  private:
   TempDir dir_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
-                         ::testing::Values(StoreBackend{
-                             "sqlite_file", [] { return std::make_unique<SqliteFileFactory>(); }}),
-                         store_backend_name);
-
-// An independent look at the file, bypassing the store.
-class RawDb {
+// Every open() is a new private in-memory database.
+class SqliteMemoryFactory final : public StoreFactory {
  public:
-  explicit RawDb(const std::string& path) {
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  Result<std::unique_ptr<Store>> open(const Clock& clock) override {
+    return open_store("sqlite::memory:", clock);
   }
-  ~RawDb() { sqlite3_close_v2(db_); }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-
-  std::string text(const std::string& sql) {
-    sqlite3_stmt* statement = nullptr;
-    std::string out = "<error>";
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW) {
-      const auto* value = sqlite3_column_text(statement, 0);
-      out = value != nullptr ? reinterpret_cast<const char*>(value) : "<null>";
-    }
-    sqlite3_finalize(statement);
-    return out;
-  }
-  // Column `column` of every row, one per line.
-  std::string rows(const std::string& sql, int column) {
-    sqlite3_stmt* statement = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK)
-      return "<error>";
-    while (sqlite3_step(statement) == SQLITE_ROW) {
-      const auto* value = sqlite3_column_text(statement, column);
-      out += value != nullptr ? reinterpret_cast<const char*>(value) : "<null>";
-      out += '\n';
-    }
-    sqlite3_finalize(statement);
-    return out;
-  }
-  void exec(const std::string& sql) {
-    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
 };
 
-RunInfo run_info() { return {"gw-1", Timestamp::from_seconds(1795305600), "c", "r", "pcap:x"}; }
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, StoreConformance,
+    ::testing::Values(StoreBackend{"sqlite_file",
+                                   [] { return std::make_unique<SqliteFileFactory>(); }},
+                      StoreBackend{"sqlite_memory",
+                                   [] { return std::make_unique<SqliteMemoryFactory>(); }, false}),
+    store_backend_name);
+
+RunInfo run_info() {
+  return {.sensor = "gw-1",
+          .started_at = Timestamp::from_seconds(1795305600),
+          .config_hash = "c",
+          .ruleset_hash = "r",
+          .input = "pcap:x"};
+}
 
 TEST(StoreUrl, RejectsUnknownSchemesClearly) {
   auto unknown = open_store("mysql://user:secret@db/mamori");
@@ -145,7 +120,7 @@ TEST(SqliteStore, FileIsWalWithIncrementalVacuumAndVersionedSchema) {
     RawDb raw(path);
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(raw.text("PRAGMA auto_vacuum"), "2");  // incremental
-    EXPECT_EQ(raw.text("PRAGMA user_version"), "1");
+    EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
     EXPECT_EQ(raw.text("SELECT count(*) FROM records"), "10");
     EXPECT_EQ(raw.text("SELECT length(src_ip) FROM records LIMIT 1"), "16");
   }

@@ -52,7 +52,11 @@ bool read_report(int fd, std::uint64_t& value) {
 [[noreturn]] void child(const std::string& path, int fd) {
   auto store = open_store("sqlite:" + path + "?batch=7");
   if (!store) _exit(2);
-  auto run = (*store)->begin_run({"gw-crash", Timestamp::from_seconds(1795305600), "c", "r", "x"});
+  auto run = (*store)->begin_run({.sensor = "gw-crash",
+                                  .started_at = Timestamp::from_seconds(1795305600),
+                                  .config_hash = "c",
+                                  .ruleset_hash = "r",
+                                  .input = "x"});
   if (!run) _exit(3);
   for (std::uint64_t chunk = 0; chunk < kMaxChunks; ++chunk) {
     const auto records = make_records(chunk * kChunk, kChunk, 99);

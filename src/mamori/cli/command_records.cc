@@ -9,8 +9,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/sensor_setup.h"
+#include "mamori/cli/installation.h"
 #include "mamori/sieve/record_json.h"
 #include "mamori/store/store.h"
 
@@ -123,9 +124,9 @@ void print_summary(const std::vector<store::StoredRecord>& records) {
 }  // namespace
 
 int run_records(const RecordsArgs& args) {
-  auto config = load_config_only(args.config);
-  if (!config) {
-    std::fprintf(stderr, "mamori records: %s\n", config.error().message.c_str());
+  auto installation = open_installation(args.config);
+  if (!installation) {
+    std::fprintf(stderr, "mamori records: %s\n", installation.error().message.c_str());
     return 1;
   }
   auto query = make_query(args);
@@ -133,14 +134,29 @@ int run_records(const RecordsArgs& args) {
     std::fprintf(stderr, "mamori records: %s\n", query.error().message.c_str());
     return 1;
   }
-  auto store = store::open_store(config->store);
+  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  if (!credentials) {
+    std::fprintf(stderr, "mamori records: %s\n", credentials.error().message.c_str());
+    return 1;
+  }
+  auto store = store::open_store((*installation)->sieve.store);
   if (!store) {
     std::fprintf(stderr, "mamori records: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  auto grant = authorize_read(**installation, **store, *credentials, args.purpose, *query);
+  if (!grant) {
+    std::fprintf(stderr, "mamori records: %s\n", grant.error().message.c_str());
     return 1;
   }
   auto records = (*store)->query(*query);
   if (!records) {
     std::fprintf(stderr, "mamori records: %s\n", records.error().message.c_str());
+    return 1;
+  }
+  // Recorded before anything is shown: a read the ledger does not know of never happens.
+  if (auto recorded = record_read(**installation, *grant, *query, records->size()); !recorded) {
+    std::fprintf(stderr, "mamori records: %s\n", recorded.error().message.c_str());
     return 1;
   }
   if (args.format == "table") {

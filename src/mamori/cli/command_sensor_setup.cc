@@ -37,13 +37,23 @@ Result<Sensor> load_sensor(const std::string& config_path) {
   auto compiled = sieve::CompiledRuleset::compile(*ruleset);
   if (!compiled) return fail(compiled.error());
 
+  auto table = std::make_shared<const scope::CountryTable>(std::move(*countries));
+  auto classifier = std::make_unique<scope::Classifier>(table, overrides, options);
   return Sensor{
       .config = std::move(*config),
       .config_hash = sieve::to_hex(sieve::sha256(*config_bytes)),
-      .classifier = std::make_unique<scope::Classifier>(
-          std::make_shared<const scope::CountryTable>(std::move(*countries)), overrides, options),
+      .classifier = std::move(classifier),
       .rules = std::move(*compiled),
+      .countries = std::move(table),
+      .overrides = std::move(overrides),
+      .classifier_options = std::move(options),
   };
+}
+
+void restrict_to_party(Sensor& sensor, const std::vector<Prefix>& party_prefixes) {
+  sensor.classifier_options.party_prefixes = party_prefixes;
+  sensor.classifier = std::make_unique<scope::Classifier>(sensor.countries, sensor.overrides,
+                                                          sensor.classifier_options);
 }
 
 }  // namespace mamori::cli

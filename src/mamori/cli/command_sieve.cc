@@ -1,16 +1,185 @@
-// `mamori sieve`: one run of the sieve over a capture file into the configured store.
+// `mamori sieve`: one run of the sieve over a capture file into the configured store, under an
+// approval signed by the overseer (I4). Before a single packet is read, the approval must cover
+// this sensor, the configured categories, the compiled ruleset's hash, the inspection budget and
+// the current time; otherwise the run is refused, the refusal says which check failed, and the
+// refusal is a ledger event. Run start and end (with the run's counters) are ledger events too.
 
 #include <cstdio>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "mamori/capture/capture_file.h"
 #include "mamori/cli/commands.h"
+#include "mamori/cli/installation.h"
 #include "mamori/cli/progress.h"
 #include "mamori/cli/sensor_setup.h"
+#include "mamori/cli/sieve_loop.h"
+#include "mamori/governance/approval.h"
+#include "mamori/governance/events.h"
 #include "mamori/sieve/sieve.h"
 #include "mamori/store/store_sink.h"
 
 namespace mamori::cli {
+namespace {
+
+nlohmann::json category_list(const scope::CategorySet& set) {
+  auto list = nlohmann::json::array();
+  for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
+    if (set.contains(category)) list.push_back(scope::to_string(category));
+  }
+  return list;
+}
+
+// The approvals a run is under: together they must cover every configured category, and each
+// must be valid for this sensor, ruleset, inspection budget and time (I4). Each legal basis is
+// its own measure under the Act, so a sensor authorized for FF, FD and DF runs under three
+// approvals. A party agreement (当事者協定) narrows scope to the party's prefixes and is
+// therefore the only approval of its run.
+struct Coverage {
+  std::vector<governance::Approval> approvals;
+  Timestamp not_after;  // the earliest expiry: selection stops there
+  std::string ids() const {
+    std::string out;
+    for (const auto& approval : approvals) out += (out.empty() ? "" : ",") + approval.id();
+    return out;
+  }
+  std::string bases() const {
+    std::string out;
+    for (const auto& approval : approvals) {
+      out += (out.empty() ? "" : ",") + std::string(governance::to_string(approval.request.basis));
+    }
+    return out;
+  }
+};
+
+governance::ApprovalDecision check_coverage(const Installation& installation, const Sensor& sensor,
+                                            const std::vector<std::string>& paths,
+                                            Coverage& coverage, std::optional<std::string>& id) {
+  using governance::Refusal;
+  const auto refusal = [](Refusal kind, std::string message) {
+    return governance::ApprovalDecision{kind, std::move(message)};
+  };
+  if (paths.empty()) {
+    return refusal(Refusal::no_approval,
+                   "no approval: pass --approval or set [governance] approvals; the sieve runs "
+                   "only under approvals signed by the overseer / "
+                   "監理委員会の承認がないため選別を開始できません");
+  }
+  if (!installation.governance.overseer_key) {
+    return refusal(Refusal::signer,
+                   "no trusted overseer key: set [governance] overseer_key to the overseer's "
+                   "public key file / 監理委員会の公開鍵が設定されていません");
+  }
+  auto overseer =
+      ledger::load_public_key(*installation.governance.overseer_key, ledger::KeyRole::overseer);
+  if (!overseer) return refusal(Refusal::signer, overseer.error().message);
+
+  const Timestamp now = SystemClock().now();
+  scope::CategorySet covered;
+  for (const auto& path : paths) {
+    auto approval = governance::load_approval(path);
+    if (!approval) return refusal(Refusal::malformed, approval.error().message);
+    id = approval->id();
+    // Each approval is checked for the configured categories it covers; what none covers is
+    // refused below.
+    scope::CategorySet overlap;
+    for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
+      if (sensor.config.categories.contains(category) &&
+          approval->request.categories.contains(category)) {
+        overlap.add(category);
+      }
+    }
+    const governance::SelectionPlan plan{
+        .sensor = sensor.config.sensor,
+        .categories = overlap.empty() ? sensor.config.categories : overlap,
+        .ruleset_hash = sensor.rules.hash(),
+        .inspect_bytes = sensor.config.inspect_bytes,
+        .now = now};
+    auto decision = governance::check_approval(*approval, *overseer, plan);
+    if (decision.refusal) return decision;
+    for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
+      if (overlap.contains(category)) covered.add(category);
+    }
+    if (coverage.approvals.empty() || approval->request.not_after < coverage.not_after) {
+      coverage.not_after = approval->request.not_after;
+    }
+    coverage.approvals.push_back(std::move(*approval));
+  }
+  id = coverage.ids();
+  std::string uncovered;
+  for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
+    if (sensor.config.categories.contains(category) && !covered.contains(category)) {
+      uncovered += (uncovered.empty() ? "" : ",") + std::string(scope::to_string(category));
+    }
+  }
+  if (!uncovered.empty()) {
+    return refusal(Refusal::categories,
+                   fmt::format("approvals {} do not cover configured categories {} / "
+                               "承認されていない区分があります",
+                               coverage.ids(), uncovered));
+  }
+  for (const auto& approval : coverage.approvals) {
+    if (approval.request.basis == governance::LegalBasis::party_agreement &&
+        coverage.approvals.size() > 1) {
+      return refusal(Refusal::categories,
+                     fmt::format("approval {} is a party agreement (当事者協定), which limits the "
+                                 "run to the party's prefixes: run it on its own / "
+                                 "当事者協定の承認は単独で使用してください",
+                                 approval.id()));
+    }
+  }
+  return {};
+}
+
+// Checks the approvals; on refusal prints the reason, records it and returns false.
+bool approvals_cover(Installation& installation, const Sensor& sensor,
+                     const std::vector<std::string>& paths, Coverage& coverage) {
+  std::optional<std::string> approval_id;
+  const auto decision = check_coverage(installation, sensor, paths, coverage, approval_id);
+  if (!decision.refusal) return true;
+
+  std::fprintf(stderr, "mamori sieve: refused / 選別を拒否しました: %s\n",
+               decision.message.c_str());
+  auto recorded = record_event(
+      installation, governance::events::kSieveRefused,
+      {{"sensor", sensor.config.sensor},
+       {"refusal", governance::to_string(*decision.refusal)},
+       {"message", decision.message},
+       {"approval_id", approval_id ? nlohmann::json(*approval_id) : nlohmann::json(nullptr)},
+       {"ruleset_hash", sensor.rules.hash()},
+       {"categories", category_list(sensor.config.categories)}});
+  if (!recorded) {
+    std::fprintf(stderr, "mamori sieve: %s\n", recorded.error().message.c_str());
+  }
+  return false;
+}
+
+// An approval enters the ledger when it is granted (`mamori approve --config`) or, at the
+// latest, when a run first uses it.
+Result<void> record_approval_once(Installation& installation,
+                                  const governance::Approval& approval) {
+  auto& ledger = *installation.ledger;
+  const std::uint64_t size = ledger.size();
+  for (std::uint64_t from = 0; from < size; from += 4096) {
+    auto entries = ledger.entries(from, 4096);
+    if (!entries) return fail(entries.error());
+    for (const auto& entry : *entries) {
+      if (entry.type == governance::events::kApprovalGranted &&
+          entry.body.value("/approval/request/id"_json_pointer, std::string()) == approval.id() &&
+          entry.body.value("/approval/signature"_json_pointer, std::string()) ==
+              ledger::signature_to_hex(approval.signature)) {
+        return {};
+      }
+    }
+  }
+  auto recorded = record_event(installation, governance::events::kApprovalGranted,
+                               {{"approval", governance::approval_to_json(approval)}});
+  if (!recorded) return fail(recorded.error());
+  return {};
+}
+
+}  // namespace
 
 int run_sieve(const SieveArgs& args) {
   auto sensor = load_sensor(args.config);
@@ -18,6 +187,26 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: %s\n", sensor.error().message.c_str());
     return 1;
   }
+  auto opened = open_installation(args.config);
+  if (!opened) {
+    std::fprintf(stderr, "mamori sieve: %s\n", opened.error().message.c_str());
+    return 1;
+  }
+  Installation& installation = **opened;
+  Coverage coverage;
+  const auto& paths = args.approvals.empty() ? installation.governance.approvals : args.approvals;
+  if (!approvals_cover(installation, *sensor, paths, coverage)) return 1;
+  for (const auto& approval : coverage.approvals) {
+    if (auto recorded = record_approval_once(installation, approval); !recorded) {
+      std::fprintf(stderr, "mamori sieve: %s\n", recorded.error().message.c_str());
+      return 1;
+    }
+  }
+  const governance::Approval& first = coverage.approvals.front();
+  if (first.request.basis == governance::LegalBasis::party_agreement) {
+    restrict_to_party(*sensor, first.request.party_prefixes);
+  }
+
   auto source = capture::open_capture_file(args.input);
   if (!source) {
     std::fprintf(stderr, "mamori sieve: %s\n", source.error().message.c_str());
@@ -28,15 +217,39 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: %s\n", store.error().message.c_str());
     return 1;
   }
-  auto run = (*store)->begin_run(store::RunInfo{.sensor = sensor->config.sensor,
-                                                .started_at = SystemClock().now(),
-                                                .config_hash = sensor->config_hash,
-                                                .ruleset_hash = sensor->rules.hash(),
-                                                .input = "pcap:" + args.input});
+  const auto& request = first.request;
+  const store::RunInfo run_info{.sensor = sensor->config.sensor,
+                                .started_at = SystemClock().now(),
+                                .config_hash = sensor->config_hash,
+                                .ruleset_hash = sensor->rules.hash(),
+                                .input = "pcap:" + args.input,
+                                .approval_id = coverage.ids(),
+                                .legal_basis = coverage.bases(),
+                                .agreement_id = request.agreement_id.value_or(""),
+                                .retention = installation.governance.retention};
+  auto run = (*store)->begin_run(run_info);
   if (!run) {
     std::fprintf(stderr, "mamori sieve: %s\n", run.error().message.c_str());
     return 1;
   }
+  auto started = record_event(
+      installation, governance::events::kRunStarted,
+      {{"run_id", *run},
+       {"sensor", run_info.sensor},
+       {"approval_id", run_info.approval_id},
+       {"legal_basis", run_info.legal_basis},
+       {"agreement_id",
+        request.agreement_id ? nlohmann::json(*request.agreement_id) : nlohmann::json(nullptr)},
+       {"ruleset_hash", run_info.ruleset_hash},
+       {"config_hash", run_info.config_hash},
+       {"categories", category_list(sensor->config.categories)},
+       {"input", run_info.input},
+       {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000}});
+  if (!started) {
+    std::fprintf(stderr, "mamori sieve: %s\n", started.error().message.c_str());
+    return 1;
+  }
+
   store::StoreSink sink(**store, *run);
   auto sieve = sieve::Sieve::create(sensor->config, *sensor->classifier, sensor->rules, sink);
   if (!sieve) {
@@ -46,23 +259,15 @@ int run_sieve(const SieveArgs& args) {
 
   capture::PacketSource& packets = **source;
   ProgressBar progress(args.progress ? packets.bytes_total() : 0);
-  capture::RawPacket packet;
-  capture::NextStatus status;
-  std::uint64_t count = 0;
-  while ((status = packets.next(packet)) == capture::NextStatus::packet) {
-    (*sieve)->process(packet);
-    if ((++count & 0x3ff) == 0) {
-      sink.tick();
-      if (sink.error()) break;
-      progress.update(packets.bytes_read(), count);
-    }
-  }
+  const SystemClock clock;
+  const SieveLoopResult loop =
+      run_sieve_loop(packets, **sieve, sink, progress, clock, coverage.not_after);
   // Everything read before a fault is processed and kept: open flows are decided and the
   // selected ones stored, then the fault is reported.
   (*sieve)->finish();
-  progress.finish(packets.bytes_read(), count);
+  progress.finish(packets.bytes_read(), loop.packets);
   auto& summary = (*sieve)->summary();
-  if (status == capture::NextStatus::error) summary.input_error = packets.error().message;
+  if (loop.status == capture::NextStatus::error) summary.input_error = packets.error().message;
 
   auto flushed = sink.flush();
   if (!flushed) {
@@ -73,12 +278,33 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: store: %s\n", ended.error().message.c_str());
     return 1;
   }
+  auto ended = record_event(
+      installation, governance::events::kRunEnded,
+      {{"run_id", *run},
+       {"sensor", run_info.sensor},
+       {"approval_id", run_info.approval_id},
+       {"summary", summary.to_json()},
+       {"stopped_at_expiry", loop.selection_stopped_at.has_value()},
+       {"selection_stopped_at", loop.selection_stopped_at ? nlohmann::json(format_rfc3339_micros(
+                                                                *loop.selection_stopped_at))
+                                                          : nlohmann::json(nullptr)}});
+  if (!ended) {
+    std::fprintf(stderr, "mamori sieve: %s\n", ended.error().message.c_str());
+    return 1;
+  }
   if (args.json_summary) {
     std::cout << summary.to_json().dump(2) << '\n';
   } else {
     std::cout << summary.to_text();
   }
-  if (status == capture::NextStatus::error) {
+  if (loop.selection_stopped_at) {
+    std::fprintf(stderr,
+                 "mamori sieve: approval(s) %s expired at %s: selection stopped at %s / "
+                 "承認期間の終了により選別を停止しました\n",
+                 coverage.ids().c_str(), format_rfc3339_seconds(coverage.not_after).c_str(),
+                 format_rfc3339_micros(*loop.selection_stopped_at).c_str());
+  }
+  if (loop.status == capture::NextStatus::error) {
     std::fprintf(stderr, "mamori sieve: %s\n", packets.error().message.c_str());
     return 2;
   }

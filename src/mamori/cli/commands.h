@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mamori::cli {
 
@@ -21,6 +22,7 @@ int run_synth(const SynthArgs& args);
 struct SieveArgs {
   std::string config;
   std::string input;
+  std::vector<std::string> approvals;  // override [governance] approvals
   bool json_summary = false;
   bool progress = true;
 };
@@ -35,6 +37,12 @@ struct RecordsArgs {
   std::optional<std::string> category;
   std::uint64_t limit = 0;  // 0: no limit
   std::string format = "jsonl";
+  // Who reads and why (I7). The password comes from --password-file or MAMORI_PASSWORD, a
+  // token from --token-file or MAMORI_TOKEN; never from the command line.
+  std::optional<std::string> user;
+  std::optional<std::string> password_file;
+  std::optional<std::string> token_file;
+  std::optional<std::string> purpose;
 };
 int run_records(const RecordsArgs& args);
 
@@ -42,5 +50,95 @@ struct RulesCheckArgs {
   std::string ruleset;
 };
 int run_rules_check(const RulesCheckArgs& args);
+
+struct KeysNewArgs {
+  std::string role;  // overseer | sensor
+  std::string out;   // path prefix: writes OUT.key (0600) and OUT.pub
+};
+int run_keys_new(const KeysNewArgs& args);
+
+struct ApprovalRequestArgs {
+  std::string config;
+  std::string id;
+  std::string basis;
+  std::optional<std::string> categories;  // comma list; default: the configuration's
+  std::string not_before;
+  std::string not_after;
+  std::optional<std::string> agreement_id;
+  std::vector<std::string> party_prefixes;
+  std::vector<std::string> agreement_purposes;
+  std::string justification;
+  std::string out;
+};
+int run_approval_request(const ApprovalRequestArgs& args);
+
+struct ApproveArgs {
+  std::string key;                    // the overseer's secret key file
+  std::string request;                // request JSON
+  std::string out;                    // approval JSON
+  std::optional<std::string> config;  // also record the approval in this installation's ledger
+};
+int run_approve(const ApproveArgs& args);
+
+struct UsersAddArgs {
+  std::string config;
+  std::string name;
+  std::string role;
+  std::optional<std::string> password_file;  // else MAMORI_PASSWORD; else no password
+};
+int run_users_add(const UsersAddArgs& args);
+
+struct UsersTokenArgs {
+  std::string config;
+  std::string name;
+};
+int run_users_token(const UsersTokenArgs& args);
+
+struct ConsentAddArgs {
+  std::string config;
+  std::string id;
+  std::string agreement_id;
+  std::string user;
+  std::string purpose;
+  std::string data_since;
+  std::string data_until;
+  std::string note;
+};
+int run_consent_add(const ConsentAddArgs& args);
+
+struct RetentionArgs {
+  std::string config;
+  std::optional<std::string> as_of;  // default: now; records expiring at or before are deleted
+  bool dry_run = false;
+};
+int run_retention(const RetentionArgs& args);
+
+struct LedgerExportArgs {
+  std::string config;
+  std::string out;
+};
+int run_ledger_export(const LedgerExportArgs& args);
+
+struct LedgerHeadArgs {
+  std::string config;
+  std::optional<std::string> out;
+};
+int run_ledger_head(const LedgerHeadArgs& args);
+
+struct LedgerProveArgs {
+  std::string config;
+  std::uint64_t old_size = 0;
+  std::string out;
+};
+int run_ledger_prove(const LedgerProveArgs& args);
+
+struct OversightReportArgs {
+  std::string config;
+  std::string from;
+  std::string to;
+  std::string out;
+  bool json = false;
+};
+int run_oversight_report(const OversightReportArgs& args);
 
 }  // namespace mamori::cli

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("sieve", "Run the sieve over a capture file / キャプチャを選別する");
   sieve_cmd->add_option("--config", sieve.config, "mamori.toml")->required();
   sieve_cmd->add_option("--input", sieve.input, "pcap or pcapng file")->required();
+  sieve_cmd->add_option("--approval", sieve.approvals,
+                        "Approval JSON signed by the overseer, one per legal basis (repeatable; "
+                        "overrides [governance] approvals)");
   sieve_cmd->add_flag("--json", sieve.json_summary, "Print the run summary as JSON");
   sieve_cmd->add_flag("!--no-progress", sieve.progress, "No progress bar");
 
@@ -43,6 +46,13 @@ int main(int argc, char** argv) {
   records_cmd->add_option("--until", records.until, "First seen before (RFC 3339)");
   records_cmd->add_option("--category", records.category, "FF, FD or DF");
   records_cmd->add_option("--limit", records.limit, "At most this many records");
+  records_cmd->add_option("--user", records.user, "Who reads / 閲覧者");
+  records_cmd->add_option("--password-file", records.password_file,
+                          "File whose first line is the password (else MAMORI_PASSWORD)");
+  records_cmd->add_option("--token-file", records.token_file,
+                          "File whose first line is an API token (else MAMORI_TOKEN)");
+  records_cmd->add_option("--purpose", records.purpose,
+                          "Why: a purpose id from [[access.purposes]] / 利用目的");
   records_cmd->add_option("--format", records.format, "jsonl, table or summary")
       ->check(CLI::IsMember({"jsonl", "table", "summary"}));
 
@@ -52,11 +62,135 @@ int main(int argc, char** argv) {
   auto* check_cmd = rules_cmd->add_subcommand("check", "Compile a ruleset and report errors");
   check_cmd->add_option("--ruleset", rules_check.ruleset, "Ruleset TOML file")->required();
 
+  KeysNewArgs keys_new;
+  auto* keys_cmd = app.add_subcommand("keys", "Signing keys / 署名鍵");
+  keys_cmd->require_subcommand(1);
+  auto* keys_new_cmd = keys_cmd->add_subcommand("new", "Create an Ed25519 key pair");
+  keys_new_cmd->add_option("--role", keys_new.role, "overseer or sensor")
+      ->required()
+      ->check(CLI::IsMember({"overseer", "sensor"}));
+  keys_new_cmd->add_option("--out", keys_new.out, "Path prefix: writes OUT.key and OUT.pub")
+      ->required();
+
+  ApprovalRequestArgs approval_request;
+  auto* approval_cmd = app.add_subcommand("approval", "Approval requests / 承認申請");
+  approval_cmd->require_subcommand(1);
+  auto* request_cmd = approval_cmd->add_subcommand(
+      "request", "Draft an approval request from the sensor's configuration and ruleset");
+  request_cmd->add_option("--config", approval_request.config, "mamori.toml")->required();
+  request_cmd->add_option("--id", approval_request.id, "Request id, e.g. req-2026-0001")
+      ->required();
+  request_cmd
+      ->add_option("--basis", approval_request.basis,
+                   "foreign-foreign | foreign-domestic | domestic-foreign | party-agreement")
+      ->required();
+  request_cmd->add_option("--categories", approval_request.categories,
+                          "Comma list (default: the configuration's)");
+  request_cmd->add_option("--not-before", approval_request.not_before, "RFC 3339")->required();
+  request_cmd->add_option("--not-after", approval_request.not_after, "RFC 3339")->required();
+  request_cmd->add_option("--agreement-id", approval_request.agreement_id,
+                          "当事者協定: the agreement id");
+  request_cmd->add_option("--party-prefix", approval_request.party_prefixes,
+                          "当事者協定: the party's prefixes (repeatable)");
+  request_cmd->add_option("--agreement-purpose", approval_request.agreement_purposes,
+                          "当事者協定: purposes the party agreed to (repeatable)");
+  request_cmd->add_option("--justification", approval_request.justification,
+                          "Why the measure is needed (for the overseer)");
+  request_cmd->add_option("--out", approval_request.out, "Request JSON")->required();
+
+  ApproveArgs approve;
+  auto* approve_cmd =
+      app.add_subcommand("approve", "Overseer: sign an approval request / 承認する");
+  approve_cmd->add_option("--key", approve.key, "The overseer's secret key file")->required();
+  approve_cmd->add_option("--request", approve.request, "Request JSON")->required();
+  approve_cmd->add_option("--out", approve.out, "Approval JSON")->required();
+  approve_cmd->add_option("--config", approve.config,
+                          "Also record the approval in this installation's ledger");
+
+  UsersAddArgs users_add;
+  UsersTokenArgs users_token;
+  auto* users_cmd = app.add_subcommand("users", "Users and roles / 利用者と役割");
+  users_cmd->require_subcommand(1);
+  auto* users_add_cmd = users_cmd->add_subcommand("add", "Add a user");
+  users_add_cmd->add_option("--config", users_add.config, "mamori.toml")->required();
+  users_add_cmd->add_option("--name", users_add.name, "User name")->required();
+  users_add_cmd->add_option("--role", users_add.role, "analyst | overseer | operator | admin")
+      ->required();
+  users_add_cmd->add_option("--password-file", users_add.password_file,
+                            "File whose first line is the password (else MAMORI_PASSWORD)");
+  auto* users_token_cmd = users_cmd->add_subcommand("token", "Issue an API token (printed once)");
+  users_token_cmd->add_option("--config", users_token.config, "mamori.toml")->required();
+  users_token_cmd->add_option("--name", users_token.name, "User name")->required();
+
+  ConsentAddArgs consent_add;
+  auto* consent_cmd = app.add_subcommand("consent", "Consents for other-purpose use / 同意");
+  consent_cmd->require_subcommand(1);
+  auto* consent_add_cmd = consent_cmd->add_subcommand("add", "Record a consent");
+  consent_add_cmd->add_option("--config", consent_add.config, "mamori.toml")->required();
+  consent_add_cmd->add_option("--id", consent_add.id, "Consent id")->required();
+  consent_add_cmd->add_option("--agreement-id", consent_add.agreement_id, "Agreement id")
+      ->required();
+  consent_add_cmd->add_option("--user", consent_add.user, "The user it allows")->required();
+  consent_add_cmd->add_option("--purpose", consent_add.purpose, "The purpose it allows")
+      ->required();
+  consent_add_cmd->add_option("--data-since", consent_add.data_since, "RFC 3339")->required();
+  consent_add_cmd->add_option("--data-until", consent_add.data_until, "RFC 3339")->required();
+  consent_add_cmd->add_option("--note", consent_add.note, "Free text");
+
+  RetentionArgs retention;
+  auto* retention_cmd = app.add_subcommand("retention", "Retention / 保存期間");
+  retention_cmd->require_subcommand(1);
+  auto* retention_run_cmd =
+      retention_cmd->add_subcommand("run", "Delete expired records and record the deletion");
+  retention_run_cmd->add_option("--config", retention.config, "mamori.toml")->required();
+  retention_run_cmd->add_option("--as-of", retention.as_of,
+                                "Delete what expires at or before this time (default: now)");
+  retention_run_cmd->add_flag("--dry-run", retention.dry_run, "Only count");
+
+  LedgerExportArgs ledger_export;
+  LedgerHeadArgs ledger_head;
+  LedgerProveArgs ledger_prove;
+  auto* ledger_cmd = app.add_subcommand("ledger", "The governance ledger / 監査台帳");
+  ledger_cmd->require_subcommand(1);
+  auto* export_cmd = ledger_cmd->add_subcommand("export", "Export for mamori-verify");
+  export_cmd->add_option("--config", ledger_export.config, "mamori.toml")->required();
+  export_cmd->add_option("--out", ledger_export.out, "JSON lines file")->required();
+  auto* head_cmd = ledger_cmd->add_subcommand("head", "Sign and print the current tree head");
+  head_cmd->add_option("--config", ledger_head.config, "mamori.toml")->required();
+  head_cmd->add_option("--out", ledger_head.out, "Write to this file instead of stdout");
+  auto* prove_cmd =
+      ledger_cmd->add_subcommand("prove", "Consistency proof from an older tree size");
+  prove_cmd->add_option("--config", ledger_prove.config, "mamori.toml")->required();
+  prove_cmd->add_option("--old-size", ledger_prove.old_size, "Tree size of the older head")
+      ->required();
+  prove_cmd->add_option("--out", ledger_prove.out, "Proof JSON")->required();
+
+  OversightReportArgs report;
+  auto* oversight_cmd = app.add_subcommand("oversight", "For the overseer / 監理委員会向け");
+  oversight_cmd->require_subcommand(1);
+  auto* report_cmd = oversight_cmd->add_subcommand("report", "Inspection report / 検査報告");
+  report_cmd->add_option("--config", report.config, "mamori.toml")->required();
+  report_cmd->add_option("--from", report.from, "Period start (RFC 3339)")->required();
+  report_cmd->add_option("--to", report.to, "Period end, exclusive (RFC 3339)")->required();
+  report_cmd->add_option("--out", report.out, "Output file")->required();
+  report_cmd->add_flag("--json", report.json, "JSON instead of HTML");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*synth_cmd) return run_synth(synth);
   if (*sieve_cmd) return run_sieve(sieve);
   if (*records_cmd) return run_records(records);
   if (*check_cmd) return run_rules_check(rules_check);
+  if (*keys_new_cmd) return run_keys_new(keys_new);
+  if (*request_cmd) return run_approval_request(approval_request);
+  if (*approve_cmd) return run_approve(approve);
+  if (*users_add_cmd) return run_users_add(users_add);
+  if (*users_token_cmd) return run_users_token(users_token);
+  if (*consent_add_cmd) return run_consent_add(consent_add);
+  if (*retention_run_cmd) return run_retention(retention);
+  if (*export_cmd) return run_ledger_export(ledger_export);
+  if (*head_cmd) return run_ledger_head(ledger_head);
+  if (*prove_cmd) return run_ledger_prove(ledger_prove);
+  if (*report_cmd) return run_oversight_report(report);
   return 1;
 }

@@ -19,6 +19,10 @@ Classifier::Classifier(std::shared_ptr<const CountryTable> countries, const Over
   PrefixMap::Builder builder;
   for (const auto& entry : overrides.entries()) builder.insert(entry.prefix, entry.domestic);
   overrides_ = std::move(builder).build();
+  PrefixMap::Builder party;
+  for (const auto& prefix : options.party_prefixes) party.insert(prefix, 1);
+  party_ = std::move(party).build();
+  has_party_ = !options.party_prefixes.empty();
   for (const CountryCode country : options.domestic_countries) {
     if (country.known())
       domestic_[country.packed >> 6] |= std::uint64_t{1} << (country.packed & 63);

@@ -38,6 +38,9 @@ struct ClassifierOptions {
   std::vector<CountryCode> domestic_countries{kJapan};
   UnknownAddresses unknown_addresses = UnknownAddresses::Domestic;
   CategorySet authorized;  // categories the active authorization covers
+  // Under a party agreement (当事者協定) only communications with an endpoint inside the
+  // party's prefixes are in scope (I3). Empty: no such restriction.
+  std::vector<Prefix> party_prefixes;
 };
 
 struct Classification {
@@ -72,6 +75,13 @@ class Classifier {
   }
 
   const CategorySet& authorized() const { return authorized_; }
+  // Whether a communication between `a` and `b` is within the agreement party's prefixes
+  // (always true when the authorization is not a party agreement).
+  bool within_agreement(const IpAddress& a, const IpAddress& b) const {
+    return !has_party_ || party_.lookup(a) != PrefixMap::kNoValue ||
+           party_.lookup(b) != PrefixMap::kNoValue;
+  }
+  bool restricted_to_party() const { return has_party_; }
   UnknownAddresses unknown_addresses() const {
     return unknown_domestic_ ? UnknownAddresses::Domestic : UnknownAddresses::Foreign;
   }
@@ -96,6 +106,8 @@ class Classifier {
   std::shared_ptr<const CountryTable> countries_;
   PrefixMap overrides_;  // value 1: domestic, 0: foreign
   bool has_overrides_ = false;
+  PrefixMap party_;  // the agreement party's prefixes (value unused)
+  bool has_party_ = false;
   bool unknown_domestic_ = true;
   CategorySet authorized_;
   std::array<std::uint64_t, 1024> domestic_{};  // one bit per packed country code

@@ -28,7 +28,8 @@ nlohmann::json RunSummary::to_json() const {
       {"dropped",
        {{"domestic_DD", dropped_domestic_packets},
         {"unauthorized_category", dropped_unauthorized_packets},
-        {"undecodable", dropped_undecodable_packets}}},
+        {"undecodable", dropped_undecodable_packets},
+        {"outside_agreement", dropped_outside_agreement_packets}}},
       {"decode", decode_errors},
       {"flows", flows},
       {"selected_flows", selected_flows},
@@ -69,6 +70,9 @@ std::string RunSummary::to_text() const {
   line("dropped DD / 内内通信 (破棄)", dropped_domestic_packets);
   line("dropped, category not authorized / 対象外区分", dropped_unauthorized_packets);
   line("dropped, undecodable / 復号不能", dropped_undecodable_packets);
+  if (dropped_outside_agreement_packets > 0) {
+    line("dropped, outside the agreement / 協定範囲外", dropped_outside_agreement_packets);
+  }
   for (std::size_t i = 0; i < decode.by_status.size(); ++i) {
     const auto status = static_cast<decode::DecodeStatus>(i);
     if (status == decode::DecodeStatus::ok || decode.by_status[i] == 0) continue;

@@ -25,9 +25,10 @@ struct RunSummary {
   std::uint64_t packets = 0;  // every packet read
   std::uint64_t bytes = 0;    // wire bytes of every packet read
   std::array<CategoryCounters, scope::kCategoryCount> by_category{};
-  std::uint64_t dropped_domestic_packets = 0;      // DD: never processed (I3)
-  std::uint64_t dropped_unauthorized_packets = 0;  // category not covered by the authorization
-  std::uint64_t dropped_undecodable_packets = 0;   // no IP header could be decoded
+  std::uint64_t dropped_domestic_packets = 0;           // DD: never processed (I3)
+  std::uint64_t dropped_unauthorized_packets = 0;       // category not covered by the authorization
+  std::uint64_t dropped_undecodable_packets = 0;        // no IP header could be decoded
+  std::uint64_t dropped_outside_agreement_packets = 0;  // party agreement: not the party's
   decode::DecodeCounters decode;
   std::uint64_t flows = 0;
   std::uint64_t selected_flows = 0;

@@ -176,6 +176,10 @@ void Sieve::State::process(const capture::RawPacket& raw) {
                               : classifier.classify(packet.src, packet.dst).category;
     if (!admit(category)) return;
     if (opening == Opening::unknown && !admit(scope::reversed(category))) return;
+    if (!classifier.within_agreement(packet.src, packet.dst)) {
+      ++summary.dropped_outside_agreement_packets;
+      return;
+    }
   }
   const flow::FlowLookup found = flows.find_or_create(packet, hash, on_end);
   flow::FlowEntry& entry = *found.entry;

@@ -44,6 +44,8 @@ class Statement {
   std::int64_t column_int(int column) const;
   bool column_is_null(int column) const;
   std::string_view column_text(int column) const;
+  // The bytes stay valid until the next step(), reset() or column call on this column.
+  std::span<const std::uint8_t> column_blob(int column) const;
 
  private:
   sqlite3_stmt* statement_ = nullptr;
@@ -71,6 +73,8 @@ class Database {
   Result<std::string> query_text(const std::string& sql);
 
   std::int64_t last_insert_id() const;
+  // Rows changed by the most recent INSERT, UPDATE or DELETE on this connection.
+  std::int64_t changes() const;
   bool in_transaction() const;
   std::string error_message() const;
 

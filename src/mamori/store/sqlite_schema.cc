@@ -15,10 +15,27 @@ namespace {
 //    is a contiguous BETWEEN range and IPv4 and IPv6 never mix;
 //  - `record` holds the canonical record line (sieve/record_json.h), the source of truth;
 //    the other columns and `matches` are indexes derived from it;
-//  - retention will add `expires_at` with its index in a later migration; deletion removes
-//    bytes because every connection sets secure_delete and the file uses incremental
-//    auto_vacuum (set before the first table is created, see open_sqlite_store).
-constexpr std::array<std::string_view, 1> kMigrations = {
+//  - deletion removes bytes because every connection sets secure_delete and the file uses
+//    incremental auto_vacuum (set before the first table is created, see sqlite_open.cc).
+//
+// Layout notes (version 2, issue 3 "oversight"):
+//  - runs carry what the sieve ran under: approval_id, legal_basis, agreement_id ('' when
+//    none) and retention_seconds (> 0). Runs of version 1 get '' and 180 days.
+//  - records carry stored_at (the store's clock at append) and expires_at = stored_at + the
+//    run's retention, indexed, so a retention run is one range scan. Records of version 1 get
+//    stored_at = first_seen and expires_at = first_seen + 180 days: when they were stored is
+//    unknown, first_seen is the latest time that is certainly not after it, so their
+//    retention never runs longer than 180 days from when they could have been stored. The
+//    column DEFAULTs exist only because ALTER TABLE needs one for NOT NULL; every insert
+//    sets both, and a forgotten expires_at of 0 would expire at once, never be kept forever.
+//  - ledger_entries / ledger_tree_heads hold the governance ledger (ledger/storage.h): leaves
+//    as their canonical text, heads with root (32 bytes) and signature (64 bytes) as blobs,
+//    timestamp in µs. Triggers refuse UPDATE and DELETE, so no code path of mamori can
+//    rewrite the ledger (tampering with the file itself is what the verifier detects, I9).
+//  - users, api_tokens (SHA-256 hex digests only, never tokens) and consents (the JSON of
+//    governance::consent_to_json is the source of truth; the other columns index it) hold
+//    governance/storage.h.
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE runs (
   id           INTEGER PRIMARY KEY,
@@ -52,6 +69,61 @@ CREATE TABLE matches (
   PRIMARY KEY (rule, record_id)
 ) WITHOUT ROWID;
 CREATE INDEX matches_record ON matches(record_id);
+)sql",
+    R"sql(
+ALTER TABLE runs ADD COLUMN approval_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN legal_basis TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN agreement_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN retention_seconds INTEGER NOT NULL DEFAULT 15552000
+  CHECK (retention_seconds > 0);
+ALTER TABLE records ADD COLUMN stored_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+UPDATE records SET stored_at = first_seen, expires_at = first_seen + 15552000000000;
+CREATE INDEX records_expires_at ON records(expires_at);
+CREATE TABLE ledger_entries (
+  seq  INTEGER PRIMARY KEY CHECK (seq >= 0),
+  leaf TEXT    NOT NULL
+);
+CREATE TABLE ledger_tree_heads (
+  tree_size INTEGER PRIMARY KEY CHECK (tree_size >= 0),
+  root      BLOB    NOT NULL CHECK (length(root) = 32),
+  timestamp INTEGER NOT NULL,
+  key_id    TEXT    NOT NULL,
+  signature BLOB    NOT NULL CHECK (length(signature) = 64)
+);
+CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER ledger_tree_heads_no_update BEFORE UPDATE ON ledger_tree_heads
+  BEGIN SELECT RAISE(ABORT, 'ledger tree heads are append-only'); END;
+CREATE TRIGGER ledger_tree_heads_no_delete BEFORE DELETE ON ledger_tree_heads
+  BEGIN SELECT RAISE(ABORT, 'ledger tree heads are append-only'); END;
+CREATE TABLE users (
+  name          TEXT    PRIMARY KEY,
+  role          TEXT    NOT NULL,
+  password_hash TEXT    NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+);
+CREATE TABLE api_tokens (
+  digest     TEXT    PRIMARY KEY,
+  user       TEXT    NOT NULL REFERENCES users(name),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX api_tokens_user ON api_tokens(user);
+CREATE TABLE consents (
+  id           TEXT    PRIMARY KEY,
+  agreement_id TEXT    NOT NULL,
+  user         TEXT    NOT NULL,
+  purpose      TEXT    NOT NULL,
+  data_since   INTEGER NOT NULL,
+  data_until   INTEGER NOT NULL,
+  recorded_at  INTEGER NOT NULL,
+  json         TEXT    NOT NULL
+);
+CREATE INDEX consents_agreement ON consents(agreement_id);
+CREATE INDEX consents_user ON consents(user);
 )sql",
 };
 

@@ -1,23 +1,20 @@
 #include "mamori/store/sqlite_store.h"
 
 #include <array>
-#include <charconv>
-#include <set>
+#include <map>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "mamori/sieve/record_json.h"
 #include "mamori/store/sqlite_db.h"
-#include "mamori/store/sqlite_schema.h"
+#include "mamori/store/sqlite_open.h"
 
 namespace mamori::store {
 namespace {
 
 using sqlite::Database;
 using sqlite::Statement;
-
-constexpr std::size_t kMaxBatchSize = 1'000'000;
 
 // Stored times are microseconds; a bound in nanoseconds compares against the stored
 // (truncated) value, so `first_seen >= since` becomes `micros >= ceil(since / 1000)`.
@@ -80,7 +77,8 @@ std::string build_sql(const RecordQuery& query, bool count) {
   const char* id_column = by_rule ? "m.record_id" : "r.id";
   if (!count && query.after) conditions.push_back(fmt::format("{} > :after", id_column));
 
-  std::string sql = count ? "SELECT count(*) FROM " : "SELECT r.id, r.run_id, r.record FROM ";
+  std::string sql = count ? "SELECT count(*) FROM "
+                          : "SELECT r.id, r.run_id, r.record, r.stored_at, r.expires_at FROM ";
   sql += by_rule ? "matches m JOIN records r ON r.id = m.record_id" : "records r";
   for (std::size_t i = 0; i < conditions.size(); ++i) {
     sql += i == 0 ? " WHERE " : " AND ";
@@ -115,14 +113,21 @@ void bind_query(Statement& statement, const RecordQuery& query) {
   if (query.limit > 0) bind_at(":limit", static_cast<std::int64_t>(query.limit));
 }
 
+// The inverse direction of ceil_micros: `stored <= t` becomes `micros <= floor(t / 1000)`.
+std::int64_t floor_micros(Timestamp t) {
+  std::int64_t micros = t.nanos / 1000;
+  if (t.nanos % 1000 < 0) --micros;
+  return micros;
+}
+
 std::string dump_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteOptions options, Database db)
-      : options_(std::move(options)), db_(std::move(db)) {}
+  SqliteStore(SqliteOptions options, const Clock& clock, Database db)
+      : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}
 
   ~SqliteStore() override {
     if (options_.read_only) return;
@@ -133,8 +138,8 @@ class SqliteStore final : public Store {
   Result<void> prepare_statements() {
     if (options_.read_only) return {};
     auto insert_record = db_.prepare(
-        "INSERT INTO records (run_id, first_seen, last_seen, category, src_ip, dst_ip, record) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO records (run_id, first_seen, last_seen, category, src_ip, dst_ip, record, "
+        "stored_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         true);
     if (!insert_record) return fail(insert_record.error());
     insert_record_ = std::move(*insert_record);
@@ -147,20 +152,26 @@ class SqliteStore final : public Store {
 
   Result<RunId> begin_run(const RunInfo& info) override {
     if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (auto ok = check_retention(info.retention); !ok) return fail(ok.error());
     auto statement = db_.prepare(
-        "INSERT INTO runs (sensor, started_at, config_hash, ruleset_hash, input) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO runs (sensor, started_at, config_hash, ruleset_hash, input, approval_id, "
+        "legal_basis, agreement_id, retention_seconds) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!statement) return fail(statement.error());
     statement->bind(1, std::string_view(info.sensor));
     statement->bind(2, info.started_at.micros());
     statement->bind(3, std::string_view(info.config_hash));
     statement->bind(4, std::string_view(info.ruleset_hash));
     statement->bind(5, std::string_view(info.input));
+    statement->bind(6, std::string_view(info.approval_id));
+    statement->bind(7, std::string_view(info.legal_basis));
+    statement->bind(8, std::string_view(info.agreement_id));
+    statement->bind(9, info.retention.nanos / 1'000'000'000);
     if (auto ok = statement->run(); !ok)
       return fail("store: cannot begin run: {}", ok.error().message);
     const RunId id = db_.last_insert_id();
     if (auto ok = flush(); !ok) return fail(ok.error());
-    open_runs_.insert(id);
+    open_runs_.emplace(id, info.retention.nanos / 1000);
     return id;
   }
 
@@ -173,8 +184,11 @@ class SqliteStore final : public Store {
         return fail("store: record {} of {}: {}", i, records.size(), ok.error().message);
       }
     }
+    // One clock reading per call: the records of one append() are stored together.
+    const std::int64_t stored_at = clock_.now().micros();
+    const std::int64_t expires_at = stored_at + open_runs_.at(run);
     for (const auto& record : records) {
-      if (auto ok = insert(run, record); !ok) {
+      if (auto ok = insert(run, record, stored_at, expires_at); !ok) {
         const std::size_t lost = pending_;
         rollback();
         return fail(
@@ -233,6 +247,8 @@ class SqliteStore final : public Store {
       StoredRecord stored;
       stored.id = s.column_int(0);
       stored.run = s.column_int(1);
+      stored.stored_at = Timestamp::from_micros(s.column_int(3));
+      stored.expires_at = Timestamp::from_micros(s.column_int(4));
       auto record = sieve::record_from_json_line(s.column_text(2));
       if (!record) {
         s.reset();
@@ -262,7 +278,8 @@ class SqliteStore final : public Store {
     if (auto ok = flush(); !ok) return fail(ok.error());
     auto statement = db_.prepare(
         "SELECT id, sensor, started_at, ended_at, config_hash, ruleset_hash, input, summary, "
-        "(SELECT count(*) FROM records WHERE run_id = runs.id) FROM runs ORDER BY id");
+        "(SELECT count(*) FROM records WHERE run_id = runs.id), approval_id, legal_basis, "
+        "agreement_id, retention_seconds FROM runs ORDER BY id");
     if (!statement) return fail(statement.error());
     std::vector<Run> out;
     for (;;) {
@@ -285,18 +302,122 @@ class SqliteStore final : public Store {
           return fail("store: run {} has an unreadable summary", run.id);
       }
       run.records = static_cast<std::uint64_t>(statement->column_int(8));
+      run.info.approval_id = statement->column_text(9);
+      run.info.legal_basis = statement->column_text(10);
+      run.info.agreement_id = statement->column_text(11);
+      run.info.retention = Duration::seconds(statement->column_int(12));
       out.push_back(std::move(run));
     }
     return out;
   }
 
+  Result<RetentionResult> delete_expired(Timestamp as_of) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    const std::int64_t bound = floor_micros(as_of);
+    if (auto ok = db_.exec("BEGIN IMMEDIATE"); !ok) {
+      return fail("store: retention cannot start: {}", ok.error().message);
+    }
+    auto result = delete_expired_locked(bound);
+    if (!result) {
+      (void)db_.exec("ROLLBACK");
+      return fail("store: retention deleted nothing: {}", result.error().message);
+    }
+    if (auto ok = db_.exec("COMMIT"); !ok) {
+      (void)db_.exec("ROLLBACK");
+      return fail("store: retention deleted nothing (commit failed): {}", ok.error().message);
+    }
+    // From here on the deletion is committed and must be reported (the caller records it in
+    // the ledger), so a failure to purge is a flag, not an error.
+    result->purged = purge();
+    return std::move(*result);
+  }
+
+  Result<std::uint64_t> count_expired(Timestamp as_of) override {
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto statement = db_.prepare("SELECT count(*) FROM records WHERE expires_at <= ?1");
+    if (!statement) return fail(statement.error());
+    statement->bind(1, floor_micros(as_of));
+    auto row = statement->step();
+    if (!row) return fail("store: cannot count expired records: {}", row.error().message);
+    return static_cast<std::uint64_t>(*row ? statement->column_int(0) : 0);
+  }
+
  private:
+  static Result<void> check_retention(Duration retention) {
+    if (retention.nanos <= 0 || retention.nanos % 1'000'000'000 != 0 || retention > kMaxRetention) {
+      return fail(
+          "store: run retention must be a whole number of seconds between 1 s and {} days "
+          "(got {} ns)",
+          kMaxRetention.nanos / 1'000'000'000 / 86400, retention.nanos);
+    }
+    return {};
+  }
+
+  // secure_delete zeroed the deleted cells and freed pages, but those zeroed pages are in the
+  // WAL, and the WAL still holds older images of the same pages (with the records in them)
+  // from before the last checkpoint. TRUNCATE copies the zeroed pages into the main file and
+  // empties the WAL; incremental_vacuum returns the freed pages to the file system, and a
+  // second TRUNCATE empties the WAL of the vacuum's own pages. A checkpoint is busy while
+  // another connection reads an older snapshot (after the busy timeout): the bytes then go
+  // at the next checkpoint, and this returns false.
+  bool purge() {
+    auto truncate = [this] {
+      auto checkpoint = db_.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+      if (!checkpoint) return false;
+      auto row = checkpoint->step();
+      return row && *row && checkpoint->column_int(0) == 0;  // column 0: busy
+    };
+    const bool first = truncate();
+    const bool vacuumed = db_.exec("PRAGMA incremental_vacuum").has_value();
+    return truncate() && first && vacuumed;
+  }
+
+  // Counts, then deletes, inside the caller's transaction.
+  Result<RetentionResult> delete_expired_locked(std::int64_t bound) {
+    RetentionResult result;
+    auto counts = db_.prepare(
+        "SELECT run_id, category, count(*) FROM records WHERE expires_at <= ?1 "
+        "GROUP BY run_id, category");
+    if (!counts) return fail(counts.error());
+    counts->bind(1, bound);
+    for (;;) {
+      auto row = counts->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      const auto n = static_cast<std::uint64_t>(counts->column_int(2));
+      const std::int64_t category = counts->column_int(1);
+      if (category < 0 || category >= scope::kCategoryCount) {
+        return fail("a stored record has category {} (schema allows 0..3)", category);
+      }
+      result.by_run[counts->column_int(0)] += n;
+      result.by_category[static_cast<std::size_t>(category)] += n;
+      result.records_deleted += n;
+    }
+    // matches first: the foreign key would cascade, but the deletion should not depend on
+    // a connection pragma.
+    for (const char* sql : {"DELETE FROM matches WHERE record_id IN "
+                            "(SELECT id FROM records WHERE expires_at <= ?1)",
+                            "DELETE FROM records WHERE expires_at <= ?1"}) {
+      auto statement = db_.prepare(sql);
+      if (!statement) return fail(statement.error());
+      statement->bind(1, bound);
+      if (auto ok = statement->run(); !ok) return fail(ok.error());
+    }
+    if (static_cast<std::uint64_t>(db_.changes()) != result.records_deleted) {
+      return fail("counted {} expired records but deleted {}", result.records_deleted,
+                  db_.changes());
+    }
+    return result;
+  }
+
   Result<void> check_writable() const {
     if (options_.read_only) return fail("store: '{}' is open read-only", options_.path);
     return {};
   }
 
-  Result<void> insert(RunId run, const sieve::Record& record) {
+  Result<void> insert(RunId run, const sieve::Record& record, std::int64_t stored_at,
+                      std::int64_t expires_at) {
     if (!transaction_open_) {
       // IMMEDIATE takes the write lock now, so a commit can never fail for a lock upgrade.
       if (auto ok = db_.exec("BEGIN IMMEDIATE"); !ok) return fail(ok.error());
@@ -309,6 +430,8 @@ class SqliteStore final : public Store {
     insert_record_.bind_blob(5, record.src.ip.bytes());
     insert_record_.bind_blob(6, record.dst.ip.bytes());
     insert_record_.bind(7, std::string_view(sieve::record_to_json_line(record)));
+    insert_record_.bind(8, stored_at);
+    insert_record_.bind(9, expires_at);
     if (auto ok = insert_record_.run(); !ok) return fail(ok.error());
     const RecordId id = db_.last_insert_id();
     // The same matches the JSON line carries (it is capped at kMaxMatches).
@@ -339,105 +462,25 @@ class SqliteStore final : public Store {
   }
 
   SqliteOptions options_;
+  const Clock& clock_;
   Database db_;  // declared before the statements: destroyed after them
   Statement insert_record_;
   Statement insert_match_;
   std::unordered_map<std::string, Statement> queries_;
-  std::set<RunId> open_runs_;
+  std::map<RunId, std::int64_t> open_runs_;  // open run → its retention in µs
   bool transaction_open_ = false;
   std::size_t pending_ = 0;
 };
 
-Result<void> configure(Database& db, const SqliteOptions& options) {
-  if (!options.read_only) {
-    // auto_vacuum only takes effect before the first table exists; harmless afterwards.
-    if (auto ok = db.exec("PRAGMA auto_vacuum = INCREMENTAL"); !ok) return fail(ok.error());
-    auto mode = db.query_text("PRAGMA journal_mode = WAL");
-    if (!mode) return fail(mode.error());
-    if (*mode != "wal" && options.path != ":memory:") {
-      return fail("cannot switch '{}' to WAL mode (journal_mode is {})", options.path, *mode);
-    }
-  }
-  // The page cache holds the hot parts of the address and rule indexes, whose inserts land at
-  // random places; with SQLite's 2 MiB default, inserts into a large store become I/O bound.
-  const std::string pragmas = fmt::format(
-      "PRAGMA synchronous = {}; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; "
-      "PRAGMA cache_size = -{};",
-      options.synchronous_full ? "FULL" : "NORMAL", options.cache_mib * 1024);
-  return db.exec(pragmas);
-}
-
-Result<std::size_t> parse_count(std::string_view key, std::string_view text, std::size_t max) {
-  std::size_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size() || value < 1 || value > max) {
-    return fail("store URL option '{}' must be a number 1..{}", key, max);
-  }
-  return value;
-}
-
-Result<void> apply_option(SqliteOptions& options, std::string_view key, std::string_view value) {
-  if (key == "mode" && (value == "ro" || value == "rw")) {
-    options.read_only = value == "ro";
-  } else if (key == "sync" && (value == "normal" || value == "full")) {
-    options.synchronous_full = value == "full";
-  } else if (key == "batch") {
-    auto count = parse_count(key, value, kMaxBatchSize);
-    if (!count) return fail(count.error());
-    options.batch_size = *count;
-  } else if (key == "cache_mb") {
-    auto count = parse_count(key, value, 65536);
-    if (!count) return fail(count.error());
-    options.cache_mib = *count;
-  } else if (key == "busy_ms") {
-    auto count = parse_count(key, value, 3'600'000);
-    if (!count) return fail(count.error());
-    options.busy_timeout_ms = static_cast<int>(*count);
-  } else {
-    return fail(
-        "unknown or invalid sqlite store option '{}' (use mode=rw|ro, sync=normal|full, "
-        "batch=N, cache_mb=N, busy_ms=N)",
-        key);
-  }
-  return {};
-}
-
 }  // namespace
 
-Result<SqliteOptions> parse_sqlite_url(std::string_view rest) {
-  SqliteOptions options;
-  const auto question = rest.find('?');
-  options.path = std::string(rest.substr(0, question));
-  if (options.path.empty()) return fail("sqlite store URL needs a path: sqlite:PATH");
-  std::string_view query = question == std::string_view::npos ? "" : rest.substr(question + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
-    const auto equals = pair.find('=');
-    if (equals == std::string_view::npos) {
-      return fail("sqlite store option '{}' needs a value (key=value)", pair);
-    }
-    if (auto ok = apply_option(options, pair.substr(0, equals), pair.substr(equals + 1)); !ok) {
-      return fail(ok.error());
-    }
-  }
-  return options;
-}
-
-Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, const Clock& clock) {
   if (options.batch_size < 1 || options.batch_size > kMaxBatchSize) {
     return fail("sqlite store batch size must be 1..{}", kMaxBatchSize);
   }
-  auto db = Database::open(options.path, options.read_only, options.busy_timeout_ms);
+  auto db = sqlite::open_database(options);
   if (!db) return fail(db.error());
-  // The first statement that reads the file is where a non-database is noticed.
-  if (auto ok = configure(*db, options); !ok) {
-    return fail("cannot open store '{}': {}", options.path, ok.error().message);
-  }
-  auto schema = options.read_only ? sqlite::check_schema(*db) : sqlite::migrate(*db);
-  if (!schema) return fail("cannot open store '{}': {}", options.path, schema.error().message);
-  auto store = std::make_unique<SqliteStore>(options, std::move(*db));
+  auto store = std::make_unique<SqliteStore>(options, clock, std::move(*db));
   if (auto ok = store->prepare_statements(); !ok) return fail(ok.error());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -16,8 +16,14 @@
 //  - A Store is used by one thread at a time. Concurrent readers open their own Store on the
 //    same URL.
 //  - Times are stored with microsecond precision (the record format's precision).
+//  - Retention (I6): every record gets stored_at = the store's clock at append() and
+//    expires_at = stored_at + its run's retention. delete_expired() removes the expired ones
+//    and their bytes; the caller records what it returns in the ledger
+//    (governance::events::kRetentionDeleted).
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,12 +44,21 @@ namespace mamori::store {
 using RunId = std::int64_t;
 using RecordId = std::int64_t;
 
+inline constexpr Duration kDefaultRetention = Duration::seconds(180 * 86400);
+inline constexpr Duration kMaxRetention = Duration::seconds(100LL * 366 * 86400);
+
 struct RunInfo {
   std::string sensor = {};
   Timestamp started_at = {};
   std::string config_hash = {};   // hash of the sensor configuration the run used
   std::string ruleset_hash = {};  // hash of the approved ruleset (I4)
   std::string input = {};         // what was read, e.g. "pcap:trace.pcap" or "live:eth1"
+  std::string approval_id = {};   // the overseer's approval the run ran under (I4)
+  std::string legal_basis = {};   // e.g. "art-60" or "agreement"
+  std::string agreement_id = {};  // the agreement party's, for agreement runs; else empty
+  // How long the run's records are kept after they are stored (I6): a positive whole
+  // number of seconds, at most kMaxRetention; begin_run() rejects anything else.
+  Duration retention = kDefaultRetention;
 };
 
 struct Run {
@@ -58,6 +73,20 @@ struct StoredRecord {
   RecordId id = 0;  // increases in append order; the paging cursor
   RunId run = 0;
   sieve::Record record = {};
+  Timestamp stored_at = {};   // the store's clock when it was appended (µs)
+  Timestamp expires_at = {};  // stored_at + the run's retention; deleted from then on
+};
+
+// What one delete_expired() removed.
+struct RetentionResult {
+  std::uint64_t records_deleted = 0;
+  std::map<RunId, std::uint64_t> by_run = {};                         // only runs that lost records
+  std::array<std::uint64_t, scope::kCategoryCount> by_category = {};  // index: Category value
+  // True when the deleted bytes are also gone from the write-ahead log and the free pages.
+  // False only if another connection's open read kept the WAL checkpoint from finishing
+  // within the busy timeout; the records are deleted either way, and the next
+  // delete_expired() (or any later checkpoint) finishes the job.
+  bool purged = false;
 };
 
 inline constexpr std::size_t kDefaultQueryLimit = 1000;
@@ -95,12 +124,23 @@ class Store {
   virtual Result<std::uint64_t> count(const RecordQuery& query) = 0;
   // Every run, oldest first.
   virtual Result<std::vector<Run>> runs() = 0;
+
+  // Retention (I6). Flushes, then deletes, in one transaction, every record with
+  // expires_at <= as_of together with its matches, then makes the deleted bytes unreadable
+  // in the backend's files (SQLite: secure_delete, WAL checkpoint(TRUNCATE),
+  // incremental_vacuum). Runs stay (with their counts lowered).
+  virtual Result<RetentionResult> delete_expired(Timestamp as_of) = 0;
+  // Number of records with expires_at <= as_of (what delete_expired(as_of) would delete).
+  virtual Result<std::uint64_t> count_expired(Timestamp as_of) = 0;
 };
 
 // Opens (creating and migrating if needed) the store named by `url`:
 //   sqlite:PATH[?options]   an SQLite database file (see sqlite_store.h for options)
 //   sqlite::memory:         a private in-memory database (tests)
 //   postgres:…              reserved for the central PostgreSQL backend (not built yet)
+// Records are stamped with the system clock.
 Result<std::unique_ptr<Store>> open_store(std::string_view url);
+// The same with an injected clock (tests); `clock` must outlive the store.
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const Clock& clock);
 
 }  // namespace mamori::store

@@ -1,0 +1,210 @@
+#include "mamori/cli/access_gate.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "mamori/governance/approval.h"
+#include "mamori/governance/events.h"
+
+namespace mamori::cli {
+namespace {
+
+Result<std::string> first_line_of(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail("cannot read credential file {}", path);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return fail("credential file {} is empty", path);
+  return line;
+}
+
+std::optional<std::string> environment(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+// The purposes each agreement allows, from the approvals recorded in the ledger.
+Result<std::map<std::string, std::vector<std::string>>> agreement_purposes(
+    Installation& installation) {
+  std::map<std::string, std::vector<std::string>> purposes;
+  auto& ledger = *installation.ledger;
+  for (std::uint64_t from = 0; from < ledger.size(); from += 4096) {
+    auto entries = ledger.entries(from, 4096);
+    if (!entries) return fail(entries.error());
+    for (const auto& entry : *entries) {
+      if (entry.type != governance::events::kApprovalGranted) continue;
+      const auto* request = entry.body.contains("approval") ? &entry.body["approval"] : nullptr;
+      if (request == nullptr || !request->contains("request")) continue;
+      auto parsed = governance::request_from_json((*request)["request"]);
+      if (!parsed || !parsed->agreement_id) continue;
+      auto& list = purposes[*parsed->agreement_id];
+      list.insert(list.end(), parsed->agreement_purposes.begin(), parsed->agreement_purposes.end());
+    }
+  }
+  return purposes;
+}
+
+// Agreement-party data the query can touch: every agreement-party run with a matching record.
+// An open-ended query range stays open-ended, so only a consent covering all time would cover
+// it: other-purpose reads must name their data range.
+Result<std::vector<governance::PartyData>> party_data_for(Installation& installation,
+                                                          store::Store& store,
+                                                          const store::RecordQuery& query) {
+  std::vector<governance::PartyData> data;
+  auto runs = store.runs();
+  if (!runs) return fail(runs.error());
+  std::optional<std::map<std::string, std::vector<std::string>>> purposes;
+  for (const auto& run : *runs) {
+    if (run.info.agreement_id.empty()) continue;
+    if (query.run && *query.run != run.id) continue;
+    store::RecordQuery in_run = query;
+    in_run.run = run.id;
+    auto matching = store.count(in_run);
+    if (!matching) return fail(matching.error());
+    if (*matching == 0) continue;
+    if (!purposes) {
+      auto loaded = agreement_purposes(installation);
+      if (!loaded) return fail(loaded.error());
+      purposes = std::move(*loaded);
+    }
+    governance::PartyData party;
+    party.agreement_id = run.info.agreement_id;
+    if (auto found = purposes->find(run.info.agreement_id); found != purposes->end()) {
+      party.agreement_purposes = found->second;
+    }
+    party.data_since = query.since.value_or(Timestamp{std::numeric_limits<std::int64_t>::min()});
+    party.data_until = query.until.value_or(Timestamp{std::numeric_limits<std::int64_t>::max()});
+    data.push_back(std::move(party));
+  }
+  return data;
+}
+
+nlohmann::json optional_text(const std::optional<std::string>& text) {
+  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+Result<Credentials> gather_credentials(const std::optional<std::string>& user,
+                                       const std::optional<std::string>& password_file,
+                                       const std::optional<std::string>& token_file) {
+  Credentials credentials;
+  credentials.user = user;
+  if (password_file) {
+    auto password = first_line_of(*password_file);
+    if (!password) return fail(password.error());
+    credentials.password = std::move(*password);
+  } else {
+    credentials.password = environment("MAMORI_PASSWORD");
+  }
+  if (token_file) {
+    auto token = first_line_of(*token_file);
+    if (!token) return fail(token.error());
+    credentials.token = std::move(*token);
+  } else {
+    credentials.token = environment("MAMORI_TOKEN");
+  }
+  return credentials;
+}
+
+nlohmann::json query_to_json(const store::RecordQuery& query) {
+  nlohmann::json json = nlohmann::json::object();
+  if (query.rule) json["rule"] = *query.rule;
+  if (query.address) json["address"] = query.address->to_string();
+  if (query.since) json["since"] = format_rfc3339_micros(*query.since);
+  if (query.until) json["until"] = format_rfc3339_micros(*query.until);
+  if (query.category) json["category"] = scope::to_string(*query.category);
+  if (query.run) json["run"] = *query.run;
+  if (query.after) json["after"] = *query.after;
+  json["limit"] = query.limit;
+  return json;
+}
+
+Result<ReadGrant> authorize_read(Installation& installation, store::Store& store,
+                                 const Credentials& credentials,
+                                 const std::optional<std::string>& purpose,
+                                 const store::RecordQuery& query) {
+  std::optional<governance::User> user;
+  std::optional<governance::AccessRefusal> refusal;
+  std::string message;
+  auto& users = *installation.governance_storage;
+
+  if (credentials.token) {
+    auto owner = users.find_token_user(governance::token_digest(*credentials.token));
+    if (!owner) return fail(owner.error());
+    if (*owner && (!credentials.user || *credentials.user == **owner)) {
+      auto found = users.find_user(**owner);
+      if (!found) return fail(found.error());
+      user = *found;
+    }
+    if (!user) {
+      refusal = governance::AccessRefusal::bad_credentials;
+      message = "the API token is not valid / APIトークンが無効です";
+    }
+  } else if (!credentials.user) {
+    refusal = governance::AccessRefusal::no_user;
+    message =
+        "reading selected records needs a user (--user with a password, or an API token) / "
+        "選別後情報の閲覧には利用者の認証が必要です";
+  } else {
+    auto found = users.find_user(*credentials.user);
+    if (!found) return fail(found.error());
+    if (*found && credentials.password && !(*found)->password_hash.empty() &&
+        governance::verify_password((*found)->password_hash, *credentials.password)) {
+      user = **found;
+    } else {
+      refusal = governance::AccessRefusal::bad_credentials;
+      message = fmt::format("user '{}': wrong or missing password / 認証に失敗しました",
+                            *credentials.user);
+    }
+  }
+
+  std::vector<std::string> consents_used;
+  if (user) {
+    auto party = party_data_for(installation, store, query);
+    if (!party) return fail(party.error());
+    auto consents = users.consents();
+    if (!consents) return fail(consents.error());
+    auto decision = governance::decide_read(installation.governance.access, *user,
+                                            purpose.value_or(""), *party, *consents);
+    refusal = decision.refusal;
+    message = decision.message;
+    consents_used = decision.consents_used;
+  }
+
+  if (refusal) {
+    const auto claimed_user = user ? std::optional<std::string>(user->name) : credentials.user;
+    auto recorded = record_event(installation, governance::events::kAccessRefused,
+                                 {{"user", optional_text(claimed_user)},
+                                  {"role", user ? nlohmann::json(governance::to_string(user->role))
+                                                : nlohmann::json(nullptr)},
+                                  {"purpose", optional_text(purpose)},
+                                  {"query", query_to_json(query)},
+                                  {"refusal", governance::to_string(*refusal)},
+                                  {"message", message}});
+    if (!recorded) return fail(recorded.error());
+    return fail("refused / 拒否: {}", message);
+  }
+  return ReadGrant{.user = *user, .purpose = *purpose, .consents_used = consents_used};
+}
+
+Result<void> record_read(Installation& installation, const ReadGrant& grant,
+                         const store::RecordQuery& query, std::uint64_t records) {
+  auto recorded = record_event(installation, governance::events::kAccessRead,
+                               {{"user", grant.user.name},
+                                {"role", governance::to_string(grant.user.role)},
+                                {"purpose", grant.purpose},
+                                {"query", query_to_json(query)},
+                                {"records", records},
+                                {"consents", grant.consents_used}});
+  if (!recorded) return fail(recorded.error());
+  return {};
+}
+
+}  // namespace mamori::cli

@@ -1,0 +1,52 @@
+#pragma once
+// cli/access_gate: the I7 gate in front of every read of selected records: who (a user with a
+// password or an API token), why (a configured purpose; never criminal investigation), and, for
+// agreement-party data read for a purpose the party did not agree to, a recorded consent.
+// Every decision, allowed or refused, becomes a ledger event; an allowed read is recorded with
+// its record count before anything is shown.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mamori/cli/installation.h"
+#include "mamori/governance/access.h"
+#include "mamori/store/store.h"
+
+namespace mamori::cli {
+
+struct Credentials {
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  std::optional<std::string> token;
+};
+
+// Reads the password/token from the named file (first line) or, failing that, from
+// MAMORI_PASSWORD / MAMORI_TOKEN. Secrets are never taken from the command line.
+Result<Credentials> gather_credentials(const std::optional<std::string>& user,
+                                       const std::optional<std::string>& password_file,
+                                       const std::optional<std::string>& token_file);
+
+struct ReadGrant {
+  governance::User user;
+  std::string purpose;
+  std::vector<std::string> consents_used;
+};
+
+// Authenticates and decides. A refusal is recorded in the ledger and returned as the error
+// (bilingual message).
+Result<ReadGrant> authorize_read(Installation& installation, store::Store& store,
+                                 const Credentials& credentials,
+                                 const std::optional<std::string>& purpose,
+                                 const store::RecordQuery& query);
+
+// Records an allowed read: who, which query, how many records, which purpose.
+Result<void> record_read(Installation& installation, const ReadGrant& grant,
+                         const store::RecordQuery& query, std::uint64_t records);
+
+nlohmann::json query_to_json(const store::RecordQuery& query);
+
+}  // namespace mamori::cli

@@ -1,0 +1,42 @@
+#pragma once
+// governance/events: the governance event types written to the ledger and the shape of their
+// bodies. Writers (the cli, later the server) build bodies with these fields; readers (the
+// inspection report, the overseer's own tools) rely on them. Adding a field is compatible;
+// renaming or removing one is not.
+
+#include <string_view>
+
+namespace mamori::governance::events {
+
+// body: {"request": request_to_json(...)}
+inline constexpr std::string_view kApprovalRequested = "approval.requested";
+// body: {"approval": approval_to_json(...)}
+inline constexpr std::string_view kApprovalGranted = "approval.granted";
+// The sieve refused to start (I4).
+// body: {"sensor", "refusal": to_string(Refusal), "message", "approval_id" (or null),
+//        "ruleset_hash", "categories": ["FF",…]}
+inline constexpr std::string_view kSieveRefused = "sieve.refused";
+// body: {"run_id", "sensor", "approval_id", "legal_basis", "agreement_id" (or null),
+//        "ruleset_hash", "config_hash", "categories": [...], "input", "retention_seconds"}
+inline constexpr std::string_view kRunStarted = "run.started";
+// body: {"run_id", "sensor", "approval_id", "summary": RunSummary::to_json(),
+//        "stopped_at_expiry": bool, "selection_stopped_at": RFC 3339 or null}
+inline constexpr std::string_view kRunEnded = "run.ended";
+// A read of selected records (I7).
+// body: {"user", "role", "purpose", "query": {filters…}, "records": N, "consents": [ids]}
+inline constexpr std::string_view kAccessRead = "access.read";
+// body: {"user" (or null), "role" (or null), "purpose" (or null), "query": {…},
+//        "refusal": to_string(AccessRefusal), "message"}
+inline constexpr std::string_view kAccessRefused = "access.refused";
+// body: {"consent": consent_to_json(...)}
+inline constexpr std::string_view kConsentRecorded = "consent.recorded";
+// body: {"user", "role", "by"}
+inline constexpr std::string_view kUserAdded = "user.added";
+// body: {"user", "token_id", "by"}
+inline constexpr std::string_view kTokenIssued = "token.issued";
+// Retention (I6). body: {"as_of", "records_deleted", "by_run": {"<run id>": N},
+//        "by_category": {"FF": N, "FD": N, "DF": N}}
+inline constexpr std::string_view kRetentionDeleted = "retention.deleted";
+// Later issues: "reidentify.done", "provision.made" (see their modules).
+
+}  // namespace mamori::governance::events
