@@ -174,3 +174,21 @@ roles = ["analyst", "analyst"]
 
 }  // namespace
 }  // namespace mamori::governance
+
+namespace mamori::governance {
+namespace {
+
+// The annotated example users start from must stay valid.
+TEST(GovernanceConfig, ExampleConfigurationIsValid) {
+  auto file = ConfigFile::load(std::string(MAMORI_SOURCE_DIR) + "/examples/mamori.toml");
+  ASSERT_TRUE(file) << file.error().message;
+  auto config = load_governance_config(*file);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->approvals.size(), 3u);
+  EXPECT_EQ(config->retention.nanos, Duration::seconds(180 * 86400).nanos);
+  ASSERT_EQ(config->access.purposes.size(), 1u);
+  EXPECT_NE(config->access.find("attack-analysis"), nullptr);
+}
+
+}  // namespace
+}  // namespace mamori::governance

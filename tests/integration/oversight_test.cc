@@ -348,7 +348,7 @@ TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
 
 // A governed installation with a history: the overseer holds a head of it and the pristine
 // database is kept, so that every tamper starts from the same ledger.
-class LedgerTamper : public ::testing::Test {
+class StoredLedgerTamper : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     workspace_ = new Workspace();
@@ -422,16 +422,16 @@ class LedgerTamper : public ::testing::Test {
   static std::uint64_t entries_;
 };
 
-Workspace* LedgerTamper::workspace_ = nullptr;
-std::uint64_t LedgerTamper::entries_ = 0;
+Workspace* StoredLedgerTamper::workspace_ = nullptr;
+std::uint64_t StoredLedgerTamper::entries_ = 0;
 
-TEST_F(LedgerTamper, PristineLedgerVerifies) {
+TEST_F(StoredLedgerTamper, PristineLedgerVerifies) {
   tamper("");
   const CommandRun run = verify();
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
 }
 
-TEST_F(LedgerTamper, Invariant_I9_ChangedEntryIsNamed) {
+TEST_F(StoredLedgerTamper, Invariant_I9_ChangedEntryIsNamed) {
   for (const std::uint64_t seq : positions()) {
     tamper(
         "UPDATE ledger_entries SET leaf = replace(leaf, '\"type\":\"', '\"type\":\"x') "
@@ -441,14 +441,14 @@ TEST_F(LedgerTamper, Invariant_I9_ChangedEntryIsNamed) {
   }
 }
 
-TEST_F(LedgerTamper, Invariant_I9_DeletedEntryIsNamed) {
+TEST_F(StoredLedgerTamper, Invariant_I9_DeletedEntryIsNamed) {
   for (const std::uint64_t seq : positions()) {
     tamper("DELETE FROM ledger_entries WHERE seq = " + std::to_string(seq) + ";");
     expect_named("deleted entry " + std::to_string(seq), seq, "missing");
   }
 }
 
-TEST_F(LedgerTamper, Invariant_I9_ReorderedEntriesAreNamed) {
+TEST_F(StoredLedgerTamper, Invariant_I9_ReorderedEntriesAreNamed) {
   for (const std::uint64_t seq : {std::uint64_t{0}, entries_ / 2, entries_ - 2}) {
     const std::string a = std::to_string(seq);
     const std::string b = std::to_string(seq + 1);
@@ -459,7 +459,7 @@ TEST_F(LedgerTamper, Invariant_I9_ReorderedEntriesAreNamed) {
   }
 }
 
-TEST_F(LedgerTamper, Invariant_I9_InsertedEntryIsNamed) {
+TEST_F(StoredLedgerTamper, Invariant_I9_InsertedEntryIsNamed) {
   for (const std::uint64_t seq : positions()) {
     const std::string at = std::to_string(seq);
     // Make room at `at`, then put in a well-formed entry the history never had.
@@ -476,7 +476,7 @@ TEST_F(LedgerTamper, Invariant_I9_InsertedEntryIsNamed) {
   }
 }
 
-TEST_F(LedgerTamper, Invariant_I9_RollbackToAnEarlierCopyIsNamed) {
+TEST_F(StoredLedgerTamper, Invariant_I9_RollbackToAnEarlierCopyIsNamed) {
   // The overseer holds a head of the current ledger; the store is put back to an earlier copy
   // (its last entries cut off, as a restored backup would have it).
   const std::uint64_t keep = entries_ - 3;

@@ -185,8 +185,10 @@ Result<std::vector<LedgerEntry>> Ledger::append_batch(std::vector<NewEntry> batc
     Frontier frontier = state_->checker.frontier();
     std::vector<LedgerEntry> entries;
     std::vector<StoredLeaf> leaves;
+    std::vector<Hash> hashes;
     entries.reserve(batch.size());
     leaves.reserve(batch.size());
+    hashes.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       LedgerEntry entry{base + i, batch[i].at, batch[i].type, batch[i].body, frontier.root()};
       std::string leaf;
@@ -195,7 +197,8 @@ Result<std::vector<LedgerEntry>> Ledger::append_batch(std::vector<NewEntry> batc
       } catch (const nlohmann::json::exception&) {
         return fail("ledger: entry {} of the batch ('{}'): body is not valid UTF-8", i, entry.type);
       }
-      frontier.push(hash_leaf(leaf));
+      hashes.push_back(hash_leaf(leaf));
+      frontier.push(hashes.back());
       leaves.push_back(StoredLeaf{entry.seq, std::move(leaf)});
       entries.push_back(std::move(entry));
     }
@@ -212,7 +215,10 @@ Result<std::vector<LedgerEntry>> Ledger::append_batch(std::vector<NewEntry> batc
     }
     if (*written) {
       state_->checker.add_head(head, head.tree_size);
-      for (StoredLeaf& leaf : leaves) state_->checker.add_entry(std::move(leaf.leaf), leaf.seq);
+      for (std::size_t i = 0; i < leaves.size(); ++i) {
+        state_->checker.add_built_entry(std::move(leaves[i].leaf), entries[i], hashes[i],
+                                        leaves[i].seq);
+      }
       state_->checker.finish();
       state_->heads_seen_up_to = head.tree_size;
       state_->any_head_seen = true;

@@ -610,6 +610,18 @@ void LedgerChecker::add_entry(std::string leaf, std::uint64_t position) {
   state_->process(/*at_end=*/false);
 }
 
+void LedgerChecker::add_built_entry(std::string leaf, LedgerEntry entry, const Hash& leaf_hash,
+                                    std::uint64_t position) {
+  Buffered b;
+  b.position = position;
+  b.hash = leaf_hash;
+  b.canonical = true;
+  b.entry = std::move(entry);
+  b.raw = std::move(leaf);
+  state_->buffer.push_back(std::move(b));
+  state_->process(/*at_end=*/false);
+}
+
 void LedgerChecker::add_problem(Problem problem) { state_->problems.push_back(std::move(problem)); }
 
 void LedgerChecker::finish() { state_->finish(); }

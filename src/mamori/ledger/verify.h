@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "mamori/core/error.h"
+#include "mamori/ledger/entry.h"
 #include "mamori/ledger/frontier.h"
 #include "mamori/ledger/keys.h"
 #include "mamori/ledger/merkle.h"
@@ -94,6 +95,11 @@ class LedgerChecker {
   void add_head(const SignedTreeHead& head, std::uint64_t position);
   // An entry's leaf bytes exactly as stored, at `position`.
   void add_entry(std::string leaf, std::uint64_t position);
+  // An entry this process has just built: `leaf` is canonical_leaf(entry) and `leaf_hash` its
+  // hash by construction, so they are not parsed and recomputed again (the Ledger's append
+  // path). Every other check (seq, prev, heads) still runs.
+  void add_built_entry(std::string leaf, LedgerEntry entry, const Hash& leaf_hash,
+                       std::uint64_t position);
   void add_problem(Problem problem);
 
   // Decides every buffered entry as if no more were coming, and runs the end-of-ledger checks
