@@ -6,11 +6,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "mamori/core/ip.h"
 #include "workspace.h"
 
 namespace {
@@ -344,6 +346,106 @@ TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
   EXPECT_EQ(deletions[1]["body"]["records_deleted"], records);
 }
 
+// --- I3 + I7: a party agreement (当事者協定) and other-purpose use
+// --------------------------------
+
+TEST(PartyAgreement, Invariant_I7_OtherPurposeUseNeedsAConsentCoveringTheRange) {
+  Workspace workspace;
+  ASSERT_EQ(
+      workspace.mamori("synth --out '" + workspace.capture() + "' --seed 11 --size-mb 2", "synth")
+          .exit_code,
+      0);
+  // The party: the /16 of a domestic host with selected traffic to a foreign server.
+  const json truth = json::parse(read_file(workspace.dir() / "capture.truth.json"));
+  std::string party;
+  for (const auto& flow : truth["flows"]) {
+    const std::string src = flow["src"];
+    if (flow["category"] == "DF" && !flow["rules"].empty() && src.find('.') != std::string::npos) {
+      party = src.substr(0, src.find('.', src.find('.') + 1)) + ".0.0/16";
+      break;
+    }
+  }
+  ASSERT_FALSE(party.empty());
+  workspace.write_config(R"(["FF", "FD", "DF"])", "party.db", /*approve=*/false);
+  workspace.run_ok("approval request " + workspace.config() +
+                       " --id req-party --basis party-agreement --agreement-id AG-7"
+                       " --party-prefix " +
+                       party +
+                       " --agreement-purpose incident-response"
+                       " --categories FF,FD,DF --not-before 2020-01-01T00:00:00Z"
+                       " --not-after 2099-01-01T00:00:00Z --out '" +
+                       (workspace.dir() / "request-party.json").string() + "'",
+                   "request-party");
+  workspace.run_ok("approve --key '" + (workspace.dir() / "overseer.key").string() +
+                       "' --request '" + (workspace.dir() / "request-party.json").string() +
+                       "' --out '" + (workspace.dir() / "approval-party.json").string() + "'",
+                   "approve-party");
+  workspace.use_approvals({"approval-party.json"});
+  const CommandRun run = workspace.mamori(
+      "sieve --json --no-progress " + workspace.config() + " --input '" + workspace.capture() + "'",
+      "sieve");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json summary = json::parse(run.out);
+  EXPECT_GT(summary["dropped"]["outside_agreement"].get<std::uint64_t>(), 0u);
+
+  // I3: every record has an endpoint in the party's prefix.
+  const std::string range = " --since 2000-01-01T00:00:00Z --until 2099-01-01T00:00:00Z";
+  const std::string read =
+      "records --limit 0 --format jsonl " + workspace.config() + range + " " + workspace.analyst();
+  // attack-analysis is not a purpose the party agreed to: other-purpose use, no consent yet.
+  const CommandRun refused = workspace.mamori(read, "read-refused");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("AG-7"), std::string::npos) << refused.err;
+  EXPECT_TRUE(refused.out.empty());
+
+  // A consent for a narrower range does not cover the read; one for the whole range does.
+  workspace.run_ok("consent add " + workspace.config() +
+                       " --id C-1 --agreement-id AG-7 --user analyst --purpose attack-analysis"
+                       " --data-since 2010-01-01T00:00:00Z --data-until 2011-01-01T00:00:00Z",
+                   "consent-narrow");
+  EXPECT_EQ(workspace.mamori(read, "read-narrow").exit_code, 1);
+  workspace.run_ok("consent add " + workspace.config() +
+                       " --id C-2 --agreement-id AG-7 --user analyst --purpose attack-analysis"
+                       " --data-since 2000-01-01T00:00:00Z --data-until 2099-01-01T00:00:00Z",
+                   "consent-wide");
+  const CommandRun allowed = workspace.mamori(read, "read-allowed");
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  const auto prefix = mamori::Prefix::parse(party);
+  ASSERT_TRUE(prefix);
+  std::size_t records = 0;
+  std::istringstream lines(allowed.out);
+  for (std::string line; std::getline(lines, line); ++records) {
+    const json record = json::parse(line);
+    const auto src = mamori::IpAddress::parse(record["src"]["ip"].get<std::string>());
+    const auto dst = mamori::IpAddress::parse(record["dst"]["ip"].get<std::string>());
+    EXPECT_TRUE(prefix->contains(*src) || prefix->contains(*dst)) << line;
+  }
+  EXPECT_GT(records, 0u);
+
+  // The ledger has both refusals, the consents, and the read with the consent it used.
+  const auto path = workspace.dir() / "ledger.jsonl";
+  ASSERT_EQ(workspace
+                .mamori("ledger export " + workspace.config() + " --out '" + path.string() + "'",
+                        "export")
+                .exit_code,
+            0);
+  std::vector<json> refusals, consents, reads;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto entry = json::parse(line, nullptr, false);
+    if (!entry.is_object() || !entry.contains("type")) continue;
+    if (entry["type"] == "access.refused") refusals.push_back(entry);
+    if (entry["type"] == "consent.recorded") consents.push_back(entry);
+    if (entry["type"] == "access.read") reads.push_back(entry);
+  }
+  ASSERT_EQ(refusals.size(), 2u);
+  EXPECT_EQ(refusals[0]["body"]["refusal"], "no-consent");
+  EXPECT_EQ(consents.size(), 2u);
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0]["body"]["consents"], json::array({"C-2"}));
+  EXPECT_EQ(reads[0]["body"]["records"].get<std::size_t>(), records);
+}
+
 // --- I9: tamper evidence on the stored ledger ---------------------------------------------------
 
 // A governed installation with a history: the overseer holds a head of it and the pristine
@@ -360,6 +462,10 @@ class StoredLedgerTamper : public ::testing::Test {
         "sieve --no-progress " + workspace_->config() + " --input '" + workspace_->capture() + "'",
         "sieve");
     ASSERT_EQ(run.exit_code, 0) << run.err;
+    // A backup taken now; restoring it later is the rollback the overseer must notice.
+    earlier_entries_ =
+        std::stoull(sql(*workspace_, "tamper.db", "SELECT count(*) FROM ledger_entries;"));
+    fs::copy(db(), workspace_->dir() / "earlier.db");
     for (int i = 0; i < 3; ++i) {
       ASSERT_EQ(
           workspace_
@@ -420,10 +526,12 @@ class StoredLedgerTamper : public ::testing::Test {
 
   static Workspace* workspace_;
   static std::uint64_t entries_;
+  static std::uint64_t earlier_entries_;
 };
 
 Workspace* StoredLedgerTamper::workspace_ = nullptr;
 std::uint64_t StoredLedgerTamper::entries_ = 0;
+std::uint64_t StoredLedgerTamper::earlier_entries_ = 0;
 
 TEST_F(StoredLedgerTamper, PristineLedgerVerifies) {
   tamper("");
@@ -477,17 +585,15 @@ TEST_F(StoredLedgerTamper, Invariant_I9_InsertedEntryIsNamed) {
 }
 
 TEST_F(StoredLedgerTamper, Invariant_I9_RollbackToAnEarlierCopyIsNamed) {
-  // The overseer holds a head of the current ledger; the store is put back to an earlier copy
-  // (its last entries cut off, as a restored backup would have it).
-  const std::uint64_t keep = entries_ - 3;
-  tamper("DELETE FROM ledger_entries WHERE seq >= " + std::to_string(keep) +
-         "; DROP TRIGGER ledger_tree_heads_no_delete; DELETE FROM ledger_tree_heads WHERE "
-         "tree_size > " +
-         std::to_string(keep) + ";");
+  // The overseer holds a head of the current ledger; the database is put back to the copy
+  // taken before the analyst's reads.
+  ASSERT_LT(earlier_entries_, entries_);
+  fs::copy(workspace_->dir() / "earlier.db", db(), fs::copy_options::overwrite_existing);
+  for (const char* suffix : {"-wal", "-shm"}) fs::remove(db().string() + suffix);
   const CommandRun run = verify();
   EXPECT_EQ(run.exit_code, 1) << run.out;
-  EXPECT_NE(run.out.find("entries " + std::to_string(keep) + "–" + std::to_string(entries_ - 1) +
-                         " are missing"),
+  EXPECT_NE(run.out.find("entries " + std::to_string(earlier_entries_) + "–" +
+                         std::to_string(entries_ - 1) + " are missing"),
             std::string::npos)
       << run.out;
 }

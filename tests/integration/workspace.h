@@ -116,6 +116,12 @@ class Workspace {
     render_config();
   }
 
+  // Runs the configuration under exactly these approval files (names inside the workspace).
+  void use_approvals(const std::vector<std::string>& files) {
+    approvals_ = files;
+    render_config();
+  }
+
   // Arguments with which the analyst reads for the configured purpose.
   std::string analyst() const {
     return "--user analyst --password-file '" + (dir_ / "analyst.password").string() +
