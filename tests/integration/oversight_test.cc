@@ -346,6 +346,43 @@ TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
   EXPECT_EQ(deletions[1]["body"]["records_deleted"], records);
 }
 
+// --- I9: the overseer's consistency check through both binaries ------------------------------
+
+TEST_F(Oversight, Invariant_I9_HeldHeadIsConsistentWithTheGrownLedger) {
+  const auto old_head = workspace_->dir() / "old-head.json";
+  ASSERT_EQ(
+      workspace_
+          ->mamori("ledger head " + workspace_->config() + " --out '" + old_head.string() + "'",
+                   "head-old")
+          .exit_code,
+      0);
+  const json held = json::parse(read_file(old_head));
+  ASSERT_EQ(sieve("sieve-grows").exit_code, 0);
+  const auto proof = workspace_->dir() / "proof.json";
+  const CommandRun prove =
+      workspace_->mamori("ledger prove " + workspace_->config() + " --old-size " +
+                             std::to_string(held["tree_size"].get<std::uint64_t>()) + " --out '" +
+                             proof.string() + "'",
+                         "prove");
+  ASSERT_EQ(prove.exit_code, 0) << prove.err;
+  const std::string key = "--key '" + (workspace_->dir() / "sensor.pub").string() + "'";
+  const CommandRun ok = run_verify(
+      *workspace_,
+      "consistency " + key + " --proof '" + proof.string() + "' --old '" + old_head.string() + "'",
+      "consistency");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  // A head from another history (another installation's key) is not accepted as the old one.
+  json forged = held;
+  forged["root"] = std::string(64, 'a');
+  std::ofstream(workspace_->dir() / "forged-head.json") << forged.dump();
+  const CommandRun bad =
+      run_verify(*workspace_,
+                 "consistency " + key + " --proof '" + proof.string() + "' --old '" +
+                     (workspace_->dir() / "forged-head.json").string() + "'",
+                 "consistency-forged");
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+}
+
 // --- I3 + I7: a party agreement (当事者協定) and other-purpose use
 // --------------------------------
 
