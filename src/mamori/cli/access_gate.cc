@@ -191,6 +191,8 @@ Result<ReadGrant> authorize_read(Installation& installation, store::Store& store
     if (!recorded) return fail(recorded.error());
     return fail("refused / 拒否: {}", message);
   }
+  // Allowed implies a user and a purpose: decide_read refuses a read without either.
+  if (!user || !purpose) return fail("internal: read allowed without a user or a purpose");
   return ReadGrant{.user = *user, .purpose = *purpose, .consents_used = consents_used};
 }
 
