@@ -33,20 +33,19 @@ std::optional<std::string> environment(const char* name) {
 Result<std::map<std::string, std::vector<std::string>>> agreement_purposes(
     Installation& installation) {
   std::map<std::string, std::vector<std::string>> purposes;
-  auto& ledger = *installation.ledger;
-  for (std::uint64_t from = 0; from < ledger.size(); from += 4096) {
-    auto entries = ledger.entries(from, 4096);
-    if (!entries) return fail(entries.error());
-    for (const auto& entry : *entries) {
-      if (entry.type != governance::events::kApprovalGranted) continue;
-      const auto* request = entry.body.contains("approval") ? &entry.body["approval"] : nullptr;
-      if (request == nullptr || !request->contains("request")) continue;
-      auto parsed = governance::request_from_json((*request)["request"]);
-      if (!parsed || !parsed->agreement_id) continue;
-      auto& list = purposes[*parsed->agreement_id];
-      list.insert(list.end(), parsed->agreement_purposes.begin(), parsed->agreement_purposes.end());
-    }
-  }
+  auto scanned = for_each_event(installation, governance::events::kApprovalGranted,
+                                [&](const ledger::LedgerEntry& entry) {
+                                  const auto found = entry.body.find("approval");
+                                  if (found == entry.body.end() || !found->contains("request"))
+                                    return true;
+                                  auto parsed = governance::request_from_json((*found)["request"]);
+                                  if (!parsed || !parsed->agreement_id) return true;
+                                  auto& list = purposes[*parsed->agreement_id];
+                                  list.insert(list.end(), parsed->agreement_purposes.begin(),
+                                              parsed->agreement_purposes.end());
+                                  return true;
+                                });
+  if (!scanned) return fail(scanned.error());
   return purposes;
 }
 

@@ -159,20 +159,17 @@ bool approvals_cover(Installation& installation, const Sensor& sensor,
 // latest, when a run first uses it.
 Result<void> record_approval_once(Installation& installation,
                                   const governance::Approval& approval) {
-  auto& ledger = *installation.ledger;
-  const std::uint64_t size = ledger.size();
-  for (std::uint64_t from = 0; from < size; from += 4096) {
-    auto entries = ledger.entries(from, 4096);
-    if (!entries) return fail(entries.error());
-    for (const auto& entry : *entries) {
-      if (entry.type == governance::events::kApprovalGranted &&
-          entry.body.value("/approval/request/id"_json_pointer, std::string()) == approval.id() &&
-          entry.body.value("/approval/signature"_json_pointer, std::string()) ==
-              ledger::signature_to_hex(approval.signature)) {
-        return {};
-      }
-    }
-  }
+  const std::string signature = ledger::signature_to_hex(approval.signature);
+  bool recorded_before = false;
+  auto scanned = for_each_event(
+      installation, governance::events::kApprovalGranted, [&](const ledger::LedgerEntry& entry) {
+        recorded_before =
+            entry.body.value("/approval/request/id"_json_pointer, std::string()) == approval.id() &&
+            entry.body.value("/approval/signature"_json_pointer, std::string()) == signature;
+        return !recorded_before;
+      });
+  if (!scanned) return fail(scanned.error());
+  if (recorded_before) return {};
   auto recorded = record_event(installation, governance::events::kApprovalGranted,
                                {{"approval", governance::approval_to_json(approval)}});
   if (!recorded) return fail(recorded.error());

@@ -70,6 +70,20 @@ Result<ledger::LedgerEntry> record_event(Installation& installation, std::string
   return entry;
 }
 
+Result<void> for_each_event(Installation& installation, std::string_view type,
+                            const std::function<bool(const ledger::LedgerEntry&)>& visit) {
+  constexpr std::uint64_t kPage = 4096;
+  auto& ledger = *installation.ledger;
+  for (std::uint64_t from = 0; from < ledger.size(); from += kPage) {
+    auto entries = ledger.entries(from, kPage);
+    if (!entries) return fail(entries.error());
+    for (const auto& entry : *entries) {
+      if (entry.type == type && !visit(entry)) return {};
+    }
+  }
+  return {};
+}
+
 std::string os_user() {
   if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {
     return entry->pw_name;

@@ -4,6 +4,7 @@
 // storage and the ledger, signed with this installation's key. Every governed command writes
 // what it did to the ledger through record_event(); none of them runs without a ledger.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,11 @@ Result<std::unique_ptr<Installation>> open_installation_for_export(const std::st
 // Appends one event stamped with the wall clock and signs a new tree head.
 Result<ledger::LedgerEntry> record_event(Installation& installation, std::string_view type,
                                          nlohmann::json body);
+
+// Calls `visit` with every ledger entry of `type`, oldest first; stops early when it returns
+// false.
+Result<void> for_each_event(Installation& installation, std::string_view type,
+                            const std::function<bool(const ledger::LedgerEntry&)>& visit);
 
 // The operating-system user running the command, for "by" fields of events.
 std::string os_user();
