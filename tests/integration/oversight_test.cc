@@ -346,6 +346,49 @@ TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
   EXPECT_EQ(deletions[1]["body"]["records_deleted"], records);
 }
 
+// --- I5: shareable aggregates ---------------------------------------------------------------
+
+TEST_F(Oversight, Invariant_I5_SharedAggregatesCarryNoPeerAndNeedK) {
+  ASSERT_EQ(sieve("sieve-share").exit_code, 0);
+  const auto out = workspace_->dir() / "share.jsonl";
+  const std::string build = "share build " + workspace_->config() + " " + workspace_->analyst() +
+                            " --out '" + out.string() + "'";
+  const CommandRun shared = workspace_->mamori(build + " --k 2", "share");
+  ASSERT_EQ(shared.exit_code, 0) << shared.err;
+  const std::string text = read_file(out);
+  std::size_t aggregates = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line); ++aggregates) {
+    const json aggregate = json::parse(line);
+    EXPECT_EQ(aggregate["provenance"], "shareable");
+    EXPECT_EQ(aggregate["k"], 2);
+  }
+  ASSERT_GT(aggregates, 0u);
+  // No domestic endpoint of any selected record appears in what is shared.
+  const CommandRun read = workspace_->mamori(
+      "records --limit 0 --format jsonl " + workspace_->config() + " " + workspace_->analyst(),
+      "read-for-share");
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  std::istringstream records(read.out);
+  for (std::string line; std::getline(records, line);) {
+    const json record = json::parse(line);
+    for (const char* side : {"src", "dst"}) {
+      if (record[side]["country"] != "JP") continue;
+      const std::string ip = record[side]["ip"];
+      EXPECT_EQ(text.find("\"" + ip + "\""), std::string::npos) << ip;
+    }
+  }
+  // Thresholds can be made stricter, not looser; an impossible k shares nothing.
+  EXPECT_EQ(workspace_->mamori(build + " --k 1", "share-loose").exit_code, 1);
+  const CommandRun strict = workspace_->mamori(build + " --k 1000000", "share-strict");
+  ASSERT_EQ(strict.exit_code, 0) << strict.err;
+  EXPECT_TRUE(read_file(out).empty());
+  const auto built = events("share.built");
+  ASSERT_GE(built.size(), 2u);
+  EXPECT_EQ(built.back()["body"]["aggregates"], 0);
+  EXPECT_EQ(built.back()["body"]["purpose"], "attack-analysis");
+}
+
 // --- I9: the overseer's consistency check through both binaries ------------------------------
 
 TEST_F(Oversight, Invariant_I9_HeldHeadIsConsistentWithTheGrownLedger) {

@@ -132,6 +132,20 @@ struct LedgerProveArgs {
 };
 int run_ledger_prove(const LedgerProveArgs& args);
 
+struct ShareBuildArgs {
+  std::string config;
+  std::optional<std::string> user;
+  std::optional<std::string> password_file;
+  std::optional<std::string> token_file;
+  std::optional<std::string> purpose;
+  std::optional<std::string> since;
+  std::optional<std::string> until;
+  std::optional<std::string> window;  // may widen [share] window, never narrow it
+  std::optional<std::uint32_t> k;     // may raise [share] k, never lower it
+  std::string out;
+};
+int run_share_build(const ShareBuildArgs& args);
+
 struct OversightReportArgs {
   std::string config;
   std::string from;

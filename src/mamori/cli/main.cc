@@ -165,6 +165,25 @@ int main(int argc, char** argv) {
       ->required();
   prove_cmd->add_option("--out", ledger_prove.out, "Proof JSON")->required();
 
+  ShareBuildArgs share;
+  auto* share_cmd = app.add_subcommand("share", "Shareable information / 提供用選別後情報");
+  share_cmd->require_subcommand(1);
+  auto* share_build_cmd = share_cmd->add_subcommand(
+      "build", "Derive k-anonymous aggregates from selected records (JSON lines)");
+  share_build_cmd->add_option("--config", share.config, "mamori.toml")->required();
+  share_build_cmd->add_option("--user", share.user, "Who derives / 作成者");
+  share_build_cmd->add_option("--password-file", share.password_file,
+                              "File whose first line is the password (else MAMORI_PASSWORD)");
+  share_build_cmd->add_option("--token-file", share.token_file,
+                              "File whose first line is an API token (else MAMORI_TOKEN)");
+  share_build_cmd->add_option("--purpose", share.purpose, "A purpose id from [[access.purposes]]");
+  share_build_cmd->add_option("--since", share.since, "Records first seen at or after (RFC 3339)");
+  share_build_cmd->add_option("--until", share.until, "Records first seen before (RFC 3339)");
+  share_build_cmd->add_option("--window", share.window,
+                              "Time bucket, at least [share] window (e.g. 1h)");
+  share_build_cmd->add_option("--k", share.k, "Distinct peers required, at least [share] k");
+  share_build_cmd->add_option("--out", share.out, "Output file (JSON lines)")->required();
+
   OversightReportArgs report;
   auto* oversight_cmd = app.add_subcommand("oversight", "For the overseer / 監理委員会向け");
   oversight_cmd->require_subcommand(1);
@@ -192,5 +211,6 @@ int main(int argc, char** argv) {
   if (*head_cmd) return run_ledger_head(ledger_head);
   if (*prove_cmd) return run_ledger_prove(ledger_prove);
   if (*report_cmd) return run_oversight_report(report);
+  if (*share_build_cmd) return run_share_build(share);
   return 1;
 }

@@ -37,6 +37,10 @@ inline constexpr std::string_view kTokenIssued = "token.issued";
 // Retention (I6). body: {"as_of", "records_deleted", "by_run": {"<run id>": N},
 //        "by_category": {"FF": N, "FD": N, "DF": N}}
 inline constexpr std::string_view kRetentionDeleted = "retention.deleted";
+// Shareable aggregates derived from selected records (I5; the read itself is an access.read).
+// body: {"user", "purpose", "query": {…}, "records": N, "aggregates": N,
+//        "withheld_below_k": N, "k", "window_seconds"}
+inline constexpr std::string_view kShareBuilt = "share.built";
 // Later issues: "reidentify.done", "provision.made" (see their modules).
 
 }  // namespace mamori::governance::events
