@@ -112,6 +112,21 @@ Result<Credentials> gather_credentials(const std::optional<std::string>& user,
   return credentials;
 }
 
+Result<void> apply_time_range(const std::optional<std::string>& since,
+                              const std::optional<std::string>& until, store::RecordQuery& query) {
+  if (since) {
+    auto t = parse_rfc3339(*since);
+    if (!t) return fail("--since: {}", t.error().message);
+    query.since = *t;
+  }
+  if (until) {
+    auto t = parse_rfc3339(*until);
+    if (!t) return fail("--until: {}", t.error().message);
+    query.until = *t;
+  }
+  return {};
+}
+
 nlohmann::json query_to_json(const store::RecordQuery& query) {
   nlohmann::json json = nlohmann::json::object();
   if (query.rule) json["rule"] = *query.rule;

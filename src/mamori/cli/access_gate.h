@@ -49,4 +49,8 @@ Result<void> record_read(Installation& installation, const ReadGrant& grant,
 
 nlohmann::json query_to_json(const store::RecordQuery& query);
 
+// --since/--until (RFC 3339) into the query's first_seen range; errors name the option.
+Result<void> apply_time_range(const std::optional<std::string>& since,
+                              const std::optional<std::string>& until, store::RecordQuery& query);
+
 }  // namespace mamori::cli

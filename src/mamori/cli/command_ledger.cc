@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <limits>
 
 #include "mamori/cli/commands.h"
 #include "mamori/cli/installation.h"
@@ -14,30 +13,6 @@
 #include "mamori/ledger/tree_head.h"
 
 namespace mamori::cli {
-
-namespace {
-
-// Writes the ledger exactly as stored. It is not verified here on purpose: verification is the
-// overseer's, and a tampered store must still be exportable so that mamori-verify can name the
-// place (governed commands refuse to run on it).
-Result<std::uint64_t> export_as_stored(Installation& installation, std::ostream& out) {
-  auto& storage = *installation.ledger_storage;
-  auto heads = storage.tree_heads();
-  if (!heads) return fail(heads.error());
-  // Every stored row, whatever its seq: a store that lost or gained rows is exported as it is.
-  auto leaves = storage.read(0, std::numeric_limits<std::uint64_t>::max());
-  if (!leaves) return fail(leaves.error());
-  ledger::ExportWriter writer(out,
-                              {.key_id = installation.ledger_key->public_key().key_id(),
-                               .exported_at = SystemClock().now(),
-                               .entries = leaves->size()},
-                              std::move(*heads));
-  for (const auto& leaf : *leaves) writer.write_entry(leaf.leaf);
-  if (auto finished = writer.finish(); !finished) return fail(finished.error());
-  return leaves->size();
-}
-
-}  // namespace
 
 int run_ledger_export(const LedgerExportArgs& args) {
   auto installation = open_installation_for_export(args.config);
@@ -50,7 +25,10 @@ int run_ledger_export(const LedgerExportArgs& args) {
     std::fprintf(stderr, "mamori ledger export: cannot write %s\n", args.out.c_str());
     return 1;
   }
-  auto exported = export_as_stored(**installation, out);
+  // Not opened as a (verified) Ledger on purpose: see ledger::export_storage.
+  auto exported =
+      ledger::export_storage(*(*installation)->ledger_storage,
+                             (*installation)->ledger_key->public_key(), out, SystemClock().now());
   out.close();
   if (!exported) {
     std::fprintf(stderr, "mamori ledger export: %s\n", exported.error().message.c_str());

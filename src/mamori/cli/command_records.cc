@@ -27,15 +27,8 @@ Result<store::RecordQuery> make_query(const RecordsArgs& args) {
     if (!prefix) return fail("--address: {}", prefix.error().message);
     query.address = *prefix;
   }
-  if (args.since) {
-    auto t = parse_rfc3339(*args.since);
-    if (!t) return fail("--since: {}", t.error().message);
-    query.since = *t;
-  }
-  if (args.until) {
-    auto t = parse_rfc3339(*args.until);
-    if (!t) return fail("--until: {}", t.error().message);
-    query.until = *t;
+  if (auto range = apply_time_range(args.since, args.until, query); !range) {
+    return fail(range.error());
   }
   if (args.category) {
     auto category = scope::parse_category(*args.category);

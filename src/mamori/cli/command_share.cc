@@ -48,15 +48,8 @@ Result<privacy::ShareOptions> share_options(const ShareBuildArgs& args) {
 Result<store::RecordQuery> share_query(const ShareBuildArgs& args) {
   store::RecordQuery query;
   query.limit = 0;
-  if (args.since) {
-    auto t = parse_rfc3339(*args.since);
-    if (!t) return fail("--since: {}", t.error().message);
-    query.since = *t;
-  }
-  if (args.until) {
-    auto t = parse_rfc3339(*args.until);
-    if (!t) return fail("--until: {}", t.error().message);
-    query.until = *t;
+  if (auto range = apply_time_range(args.since, args.until, query); !range) {
+    return fail(range.error());
   }
   return query;
 }

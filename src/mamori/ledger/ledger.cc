@@ -339,26 +339,34 @@ Result<ConsistencyProofFile> Ledger::consistency_proof_json(std::uint64_t old_si
   return ConsistencyProofFile{*old_head, *latest, std::move(*proof)};
 }
 
-Result<void> Ledger::export_jsonl(std::ostream& out, Timestamp exported_at) {
-  auto heads = state_->storage->tree_heads();
+Result<std::uint64_t> export_storage(LedgerStorage& storage, const PublicKey& key,
+                                     std::ostream& out, Timestamp exported_at) {
+  auto heads = storage.tree_heads();
   if (!heads) return fail("ledger: reading tree heads: {}", heads.error().message);
-  auto until = rows_to_read(*state_->storage, max_tree_size(*heads));
+  auto until = rows_to_read(storage, max_tree_size(*heads));
   if (!until) return fail(until.error());
   // Rows are exported exactly as stored, tampered or not: judging them is the verifier's job.
   std::vector<StoredLeaf> rows;
-  auto read = read_rows(*state_->storage, 0, *until,
-                        [&](StoredLeaf& row) { rows.push_back(std::move(row)); });
-  if (!read) return read;
+  auto read =
+      read_rows(storage, 0, *until, [&](StoredLeaf& row) { rows.push_back(std::move(row)); });
+  if (!read) return fail(read.error());
   if (rows.size() > max_tree_size(*heads)) {
     // A writer may have committed between reading the heads and the rows.
-    auto again = state_->storage->tree_heads();
+    auto again = storage.tree_heads();
     if (!again) return fail("ledger: reading tree heads: {}", again.error().message);
     heads = std::move(again);
   }
-  ExportHeader header{kExportVersion, state_->key.key_id(), exported_at, rows.size()};
+  ExportHeader header{kExportVersion, key.key_id(), exported_at, rows.size()};
   ExportWriter writer(out, header, std::move(*heads));
   for (const StoredLeaf& row : rows) writer.write_entry(row.leaf);
-  return writer.finish();
+  if (auto finished = writer.finish(); !finished) return fail(finished.error());
+  return rows.size();
+}
+
+Result<void> Ledger::export_jsonl(std::ostream& out, Timestamp exported_at) {
+  auto exported = export_storage(*state_->storage, state_->key, out, exported_at);
+  if (!exported) return fail(exported.error());
+  return {};
 }
 
 }  // namespace mamori::ledger

@@ -104,6 +104,12 @@ class Ledger {
   std::unique_ptr<State> state_;
 };
 
+// Writes the export format (export.h) of a storage exactly as stored, without verifying it
+// first: a tampered store must still be exportable so that the verifier can name the place.
+// Returns the number of entries written.
+Result<std::uint64_t> export_storage(LedgerStorage& storage, const PublicKey& key,
+                                     std::ostream& out, Timestamp exported_at);
+
 // "problem 1 of 3: entry 5 (row 5): …; …" — the verifier's problems as one error message.
 std::string describe_problems(std::span<const Problem> problems, std::size_t max_listed = 10);
 
