@@ -153,6 +153,30 @@ roles = []
             "([[access.purposes]])");
 }
 
+TEST(GovernanceConfig, ReidentificationGrantsAreResolvedLikeApprovals) {
+  auto config = load(R"([governance]
+retention = "1d"
+reidentification_grants = ["grants/g1.json", "/srv/grants/g2.json"]
+)");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->reidentification_grants,
+            (std::vector<std::string>{"/etc/mamori/grants/g1.json", "/srv/grants/g2.json"}));
+  auto none = load("[governance]\nretention = \"1d\"\n");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->reidentification_grants.empty());
+}
+
+TEST(GovernanceConfig, ReidentificationGrantErrorsNameFileAndLine) {
+  EXPECT_EQ(error_of("[governance]\nretention = \"1d\"\nreidentification_grants = \"g.json\"\n"),
+            "/etc/mamori/mamori.toml:3: key 'governance.reidentification_grants': must be an "
+            "array of strings");
+  EXPECT_EQ(error_of("[governance]\nretention = \"1d\"\nreidentification_grants = [\"\"]\n"),
+            "/etc/mamori/mamori.toml:3: key 'governance.reidentification_grants': a grant path "
+            "must not be empty");
+  EXPECT_EQ(error_of("[governance]\nretention = \"1d\"\nreidentification_grant = []\n"),
+            "/etc/mamori/mamori.toml:3: key 'governance.reidentification_grant': unknown key");
+}
+
 TEST(GovernanceConfig, AllErrorsAreReportedTogether) {
   const std::string text = R"([governance]
 retention = "0s"

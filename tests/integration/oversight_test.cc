@@ -496,8 +496,8 @@ TEST(PartyAgreement, Invariant_I7_OtherPurposeUseNeedsAConsentCoveringTheRange) 
   std::istringstream lines(allowed.out);
   for (std::string line; std::getline(lines, line); ++records) {
     const json record = json::parse(line);
-    const auto src = mamori::IpAddress::parse(record["src"]["ip"].get<std::string>());
-    const auto dst = mamori::IpAddress::parse(record["dst"]["ip"].get<std::string>());
+    const auto src = mamori::IpAddress::parse(workspace.clear_address(record["src"]["ip"]));
+    const auto dst = mamori::IpAddress::parse(workspace.clear_address(record["dst"]["ip"]));
     EXPECT_TRUE(prefix->contains(*src) || prefix->contains(*dst)) << line;
   }
   EXPECT_GT(records, 0u);

@@ -76,11 +76,13 @@ void expect_same_flows(const std::set<FlowTuple>& selected, const std::set<FlowT
   EXPECT_EQ(extra.size(), 0u);
 }
 
-std::set<FlowTuple> selected_flows(const std::vector<json>& records) {
+// Records hold pseudonyms (I5); the workspace holds the key to compare them with the truth.
+std::set<FlowTuple> selected_flows(Workspace& workspace, const std::vector<json>& records) {
   std::set<FlowTuple> out;
   for (const auto& record : records) {
-    out.emplace(record["src"]["ip"], record["src"]["port"], record["dst"]["ip"],
-                record["dst"]["port"], record["proto"]);
+    out.emplace(workspace.clear_address(record["src"]["ip"]), record["src"]["port"],
+                workspace.clear_address(record["dst"]["ip"]), record["dst"]["port"],
+                record["proto"]);
   }
   return out;
 }
@@ -147,7 +149,7 @@ TEST_F(Pipeline, SelectsExactlyTheFlowsTheTruthSays) {
   ASSERT_EQ(records_->exit_code, 0) << records_->err;
   const auto expected = expected_selected(*truth_, {"FF", "FD", "DF"});
   ASSERT_FALSE(expected.empty());
-  expect_same_flows(selected_flows(parse_lines(records_->out)), expected);
+  expect_same_flows(selected_flows(*workspace_, parse_lines(records_->out)), expected);
   const json summary = json::parse(sieve_->out);
   EXPECT_EQ(summary["packets"].get<std::uint64_t>(),
             (*truth_)["capture"]["packets"].get<std::uint64_t>());
@@ -184,6 +186,87 @@ TEST_F(Pipeline, Invariant_I1_UnselectedAddressesReachNoOutput) {
       if (!address->is_v4()) {
         EXPECT_EQ(content.find(raw), std::string::npos) << text << " (binary) in " << file;
       }
+    }
+  }
+}
+
+// Whether `text` occurs in `content` as a whole address (not inside a longer number).
+bool contains_address_text(const std::string& content, const std::string& text) {
+  auto part_of_address = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
+           c == ':';
+  };
+  for (std::size_t at = content.find(text); at != std::string::npos;
+       at = content.find(text, at + 1)) {
+    const bool starts = at == 0 || !part_of_address(content[at - 1]);
+    const std::size_t end = at + text.size();
+    // "133.242.0.9:443" and "133.242.0.9." (end of a sentence) are still the address.
+    const bool ends =
+        end == content.size() || !part_of_address(content[end]) ||
+        (content[end] == ':' && text.find(':') == std::string::npos) ||
+        (content[end] == '.' && (end + 1 == content.size() || !part_of_address(content[end + 1])));
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// The canary of I5: the domestic endpoints of the selected flows are in the capture and in
+// the records' meaning, yet in no file or stream any command wrote — store, ledger, export,
+// shareable aggregates, inspection report, logs — as text or as the store's binary form. The
+// key holder recovers each of them from the record's pseudonym.
+TEST_F(Pipeline, Invariant_I5_DomesticAddressesOfSelectedFlowsNeverAppearInClear) {
+  ASSERT_EQ(sieve_->exit_code, 0) << sieve_->err;
+  ASSERT_EQ(records_->exit_code, 0) << records_->err;
+  std::set<std::string> domestic;
+  for (const auto& flow : (*truth_)["flows"]) {
+    if (flow["rules"].empty()) continue;
+    if (flow["category"] == "FD") domestic.insert(flow["dst"].get<std::string>());
+    if (flow["category"] == "DF") domestic.insert(flow["src"].get<std::string>());
+  }
+  ASSERT_GT(domestic.size(), 5u);
+
+  // Every record's domestic side is a pseudonym of one of them.
+  std::size_t pseudonymous = 0;
+  for (const auto& record : parse_lines(records_->out)) {
+    for (const char* side : {"src", "dst"}) {
+      if (record[side]["country"] != "JP") continue;
+      const std::string text = record[side]["ip"];
+      ASSERT_EQ(text.front(), 'p') << "domestic endpoint in clear in " << record.dump();
+      EXPECT_TRUE(domestic.contains(workspace_->clear_address(text))) << text;
+      ++pseudonymous;
+    }
+  }
+  EXPECT_GT(pseudonymous, 5u);
+
+  // Everything else a user can have the installation write.
+  const fs::path dir = workspace_->dir();
+  for (const auto& [arguments, label] : std::vector<std::pair<std::string, std::string>>{
+           {"ledger export " + workspace_->config() + " --out '" + (dir / "ledger.jsonl").string() +
+                "'",
+            "i5-export"},
+           {"share build " + workspace_->config() + " " + workspace_->analyst() + " --out '" +
+                (dir / "share.jsonl").string() + "'",
+            "i5-share"},
+           {"oversight report " + workspace_->config() +
+                " --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z --out '" +
+                (dir / "report.html").string() + "'",
+            "i5-report"},
+           {"records --limit 0 --format table " + workspace_->config() + " " +
+                workspace_->analyst(),
+            "i5-table"}}) {
+    const CommandRun run = workspace_->mamori(arguments, label);
+    ASSERT_EQ(run.exit_code, 0) << arguments << ": " << run.err;
+  }
+  const std::string capture = read_file(workspace_->capture());
+  for (const auto& file : outputs()) {
+    const std::string content = read_file(file);
+    for (const std::string& text : domestic) {
+      const auto address = mamori::IpAddress::parse(text);
+      ASSERT_TRUE(address) << text;
+      const auto& bytes = address->bytes();
+      const std::string stored(bytes.begin(), bytes.end());  // the store's 16-byte column form
+      EXPECT_FALSE(contains_address_text(content, text)) << text << " in " << file;
+      EXPECT_EQ(content.find(stored), std::string::npos) << text << " (binary) in " << file;
     }
   }
 }
@@ -231,7 +314,7 @@ TEST_F(Pipeline, Invariant_I3_OnlyAuthorizedCategoriesReachTheStore) {
   const auto lines = parse_lines(records.out);
   ASSERT_FALSE(lines.empty());
   for (const auto& record : lines) EXPECT_EQ(record["category"], "FD") << record.dump();
-  expect_same_flows(selected_flows(lines), expected_selected(*truth_, {"FD"}));
+  expect_same_flows(selected_flows(*workspace_, lines), expected_selected(*truth_, {"FD"}));
   const json summary = json::parse(sieve.out);
   EXPECT_GT(summary["dropped"]["unauthorized_category"].get<std::uint64_t>(), 0u);
   workspace_->write_config(R"(["FF", "FD", "DF"])");

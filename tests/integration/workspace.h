@@ -1,7 +1,7 @@
 #pragma once
 // tests/integration/workspace: a temporary directory in which the real `mamori` binary runs as
-// a user would run it, with a governed installation: overseer and sensor keys, an approval
-// covering the current configuration, and an analyst who reads for a configured purpose.
+// a user would run it, with a governed installation: overseer, sensor and pseudonym keys, an
+// approval covering the current configuration, and an analyst who reads for a configured purpose.
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,11 +9,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "mamori/privacy/pseudonymizer.h"
+#include "mamori/sieve/record.h"
 
 namespace mamori::testing {
 
@@ -69,6 +73,9 @@ class Workspace {
       run_ok("keys new --role overseer --out '" + (dir_ / "overseer").string() + "'",
              "keys-overseer");
     }
+    if (!fs::exists(dir_ / "pseudonym.keys")) {
+      run_ok("keys pseudonym --out '" + (dir_ / "pseudonym.keys").string() + "'", "keys-pseudonym");
+    }
     if (!fs::exists(dir_ / "analyst.password")) {
       std::ofstream(dir_ / "analyst.password") << "correct horse battery staple\n";
     }
@@ -122,6 +129,30 @@ class Workspace {
     render_config();
   }
 
+  // Extra lines of the [privacy] section (after key_file), e.g. "clear = \"none\"".
+  void set_privacy(const std::string& lines) {
+    privacy_ = lines;
+    render_config();
+  }
+
+  // A record address as the key holder sees it: pseudonyms ("p<epoch>:…") re-identified with
+  // the workspace's pseudonym key file, clear addresses as they are. Tests hold the key, as
+  // the overseer would, to compare records with ground truth.
+  std::string clear_address(const std::string& text) {
+    auto parsed = sieve::parse_address_text(text);
+    if (!parsed)
+      throw std::runtime_error("record address does not parse: " + parsed.error().message);
+    if (parsed->pseudonym_epoch == 0) return text;
+    if (!keys_) {
+      auto keys = privacy::Pseudonymizer::open((dir_ / "pseudonym.keys").string());
+      if (!keys) throw std::runtime_error(keys.error().message);
+      keys_.emplace(std::move(*keys));
+    }
+    auto address = keys_->reidentify({parsed->pseudonym_epoch, parsed->ip});
+    if (!address) throw std::runtime_error(address.error().message);
+    return address->to_string();
+  }
+
   // Arguments with which the analyst reads for the configured purpose.
   std::string analyst() const {
     return "--user analyst --password-file '" + (dir_ / "analyst.password").string() +
@@ -155,6 +186,9 @@ class Workspace {
            << "ledger_key = \"sensor.key\"\n"
            << "approvals = [" << approvals << "]\n"
            << "retention = \"30d\"\n"
+           << "[privacy]\n"
+           << "key_file = \"pseudonym.keys\"\n"
+           << privacy_ << "\n"
            << "[share]\n"
            << "k = 2\n"
            << "window = \"1h\"\n"
@@ -169,6 +203,8 @@ class Workspace {
   std::string categories_;
   std::string db_;
   std::string extra_;
+  std::string privacy_;
+  std::optional<privacy::Pseudonymizer> keys_;
   std::vector<std::string> approvals_;
   std::set<std::string> stores_with_users_;
 };

@@ -46,7 +46,7 @@ Record full_record() {
 }
 
 constexpr std::string_view kFullLine =
-    R"({"v":1,"sensor":"gw-1","flow":"0123456789abcdef0123456789abcdef","category":"FD",)"
+    R"({"v":2,"sensor":"gw-1","flow":"0123456789abcdef0123456789abcdef","category":"FD",)"
     R"("first_seen":"2026-11-22T02:37:19.123456Z","last_seen":"2026-11-22T02:38:00.000001Z",)"
     R"("proto":"tcp","src":{"ip":"198.51.100.7","port":51234,"country":"US"},)"
     R"("dst":{"ip":"133.242.0.9","port":443,"country":"JP"},"packets":{"fwd":12,"rev":10},)"
@@ -73,7 +73,7 @@ Record minimal_record() {
 }
 
 constexpr std::string_view kMinimalLine =
-    R"({"v":1,"sensor":"s","flow":"ffffffffffffffffffffffffffffffff","category":"FF",)"
+    R"({"v":2,"sensor":"s","flow":"ffffffffffffffffffffffffffffffff","category":"FF",)"
     R"("first_seen":"2026-11-22T02:37:19.000000Z","last_seen":"2026-11-22T02:37:19.000000Z",)"
     R"("proto":"47","src":{"ip":"2001:db8::1","port":0,"country":null},)"
     R"("dst":{"ip":"2001:db8:ffff::2","port":0,"country":null},"packets":{"fwd":0,"rev":0},)"
@@ -301,7 +301,13 @@ TEST(RecordJson, RejectsWrongTypesNamingTheField) {
   };
   const Case cases[] = {
       {"/v", "1", "v"},
-      {"/v", 2, "v"},
+      {"/v", 3, "v"},
+      {"/v", 0, "v"},
+      {"/src/ip", "p0:198.51.100.7", "src.ip"},
+      {"/src/ip", "p2:", "src.ip"},
+      {"/src/ip", "p:198.51.100.7", "src.ip"},
+      {"/src/ip", "p4294967296:198.51.100.7", "src.ip"},
+      {"/dst/ip", "P2:133.242.0.9", "dst.ip"},
       {"/sensor", 7, "sensor"},
       {"/sensor", "", "sensor"},
       {"/flow", "abc", "flow"},
@@ -384,6 +390,51 @@ TEST(RecordJson, RejectsListsOverTheirCaps) {
   });
   ASSERT_FALSE(answers);
   EXPECT_NE(answers.error().message.find("'dns[0].answers'"), std::string::npos);
+}
+
+TEST(RecordJson, PseudonymizedAddressesCarryTheirEpochInTheText) {
+  Record record = full_record();
+  record.dst.pseudonym_epoch = 3;
+  record.dns[0].answers_pseudonym_epoch = 7;
+  const json value = json::parse(record_to_json_line(record));
+  EXPECT_EQ(value["dst"]["ip"], "p3:133.242.0.9");
+  EXPECT_EQ(value["src"]["ip"], "198.51.100.7");  // clear: no mark
+  EXPECT_EQ(value["dns"][0]["answers"], json::parse(R"(["p7:203.0.113.5","p7:2001:db8::5"])"));
+  auto back = record_from_json(value);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, record);
+  EXPECT_TRUE(back->dst.pseudonymized());
+  EXPECT_FALSE(back->src.pseudonymized());
+}
+
+TEST(RecordJson, ReadsVersionOneRecords) {
+  auto record = read_edited([](json& v) { v["v"] = 1; });
+  ASSERT_TRUE(record) << record.error().message;
+  EXPECT_EQ(*record, full_record());
+}
+
+TEST(RecordJson, OneDnsEntryNeverMixesClearAndPseudonymousAnswers) {
+  for (const char* second : {"2001:db8::5", "p8:2001:db8::5"}) {
+    auto mixed = read_edited([&](json& v) {
+      v["dns"][0]["answers"] = json::array({"p7:203.0.113.5", second});
+    });
+    ASSERT_FALSE(mixed) << second;
+    EXPECT_NE(mixed.error().message.find("'dns[0].answers[1]'"), std::string::npos)
+        << mixed.error().message;
+  }
+}
+
+TEST(RecordHelpers, AddressTextRoundTrips) {
+  for (const auto& [text, epoch] : std::vector<std::pair<std::string, std::uint32_t>>{
+           {"192.0.2.1", 0}, {"p1:192.0.2.1", 1}, {"p4294967295:2001:db8::1", 4294967295u}}) {
+    auto parsed = parse_address_text(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(parsed->pseudonym_epoch, epoch);
+    EXPECT_EQ(address_text(parsed->ip, parsed->pseudonym_epoch), text);
+  }
+  for (const char* bad : {"", "p", "p1", "p01:192.0.2.1", "p1:", "p1:p1:192.0.2.1", "x1:1.2.3.4"}) {
+    EXPECT_FALSE(parse_address_text(bad)) << bad;
+  }
 }
 
 // I1: errors name the field, never the value (which may be an address or hostile bytes).

@@ -170,6 +170,35 @@ TEST_F(SieveTest, IpRuleSelectsFlowWithCountersFromItsFirstPacket) {
   EXPECT_EQ(sieve_->summary().records, 1u);
 }
 
+// I5: a flow id that were a public function of the five-tuple and time would let anyone
+// recover a pseudonymized endpoint by trying every candidate address. Ids are keyed with a
+// secret drawn per run: the same flow seen by two runs gets unrelated ids.
+TEST_F(SieveTest, Invariant_I5_FlowIdsAreKeyedPerRunNotAFunctionOfTheFlow) {
+  use_rules(kRules);
+  const Timestamp start = now_;
+  connection(kJpHost, 40000, kUsServer, 443, "", "");
+  sieve_->finish();
+  ASSERT_EQ(sink_.records.size(), 1u);
+  const Record first_run = sink_.records.front();
+
+  use_rules(kRules);  // a new sieve: a new run over the same packets
+  sink_.records.clear();
+  now_ = start;
+  connection(kJpHost, 40000, kUsServer, 443, "", "");
+  connection(kJpHost, 40001, kUsServer, 443, "", "");
+  sieve_->finish();
+  ASSERT_EQ(sink_.records.size(), 2u);
+  const Record& second_run =
+      sink_.records.front().src.port == 40000 ? sink_.records[0] : sink_.records[1];
+  EXPECT_EQ(second_run.first_seen, first_run.first_seen);
+  EXPECT_EQ(second_run.src, first_run.src);
+  EXPECT_NE(second_run.flow_id, first_run.flow_id);
+  EXPECT_NE(sink_.records[0].flow_id, sink_.records[1].flow_id);
+  for (const Record& record : sink_.records) {
+    EXPECT_EQ(record.flow_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  }
+}
+
 TEST_F(SieveTest, HttpHostSelectsAndRecordKeepsNoPathQueryOrBody) {
   use_rules(kRules);
   connection(kUsClient, 40001, kJpHost, 80,

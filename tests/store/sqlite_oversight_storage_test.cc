@@ -9,6 +9,7 @@
 #include "ledger_storage_conformance.h"
 #include "mamori/store/governance_storage.h"
 #include "mamori/store/ledger_storage.h"
+#include "mamori/store/sqlite_schema.h"
 #include "mamori/store/store.h"
 #include "raw_sqlite.h"
 #include "test_records.h"
@@ -89,7 +90,7 @@ TEST(SqliteOversightStorage, StoreLedgerAndGovernanceShareOneFile) {
       (*governance_storage)->add_user({.name = "alice", .role = governance::Role::analyst}));
 
   RawDb raw(dir.file("store.db"));
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), std::to_string(store::sqlite::kSchemaVersion));
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.text("PRAGMA auto_vacuum"), "2");
   EXPECT_EQ(raw.text("SELECT count(*) FROM records"), "3");

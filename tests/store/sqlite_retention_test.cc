@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "mamori/sieve/record_json.h"
+#include "mamori/store/sqlite_schema.h"
 #include "mamori/store/store.h"
 #include "raw_sqlite.h"
 #include "test_records.h"
@@ -154,7 +155,7 @@ TEST(SqliteMigration, Version1StoreMigratesToVersion2) {
     EXPECT_EQ((*fresh)[0].expires_at, clock.now() + kDay);
   }
   RawDb raw(path);
-  EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
+  EXPECT_EQ(raw.text("PRAGMA user_version"), std::to_string(store::sqlite::kSchemaVersion));
   EXPECT_EQ(raw.text("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(raw.rows("PRAGMA foreign_key_check", 0), "");  // no row: no violation
   for (const char* table :

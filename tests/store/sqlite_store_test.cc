@@ -1,4 +1,5 @@
 #include "mamori/store/sqlite_store.h"
+#include "mamori/store/sqlite_schema.h"
 
 #include <sqlite3.h>
 
@@ -120,7 +121,7 @@ TEST(SqliteStore, FileIsWalWithIncrementalVacuumAndVersionedSchema) {
     RawDb raw(path);
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(raw.text("PRAGMA auto_vacuum"), "2");  // incremental
-    EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
+    EXPECT_EQ(raw.text("PRAGMA user_version"), std::to_string(store::sqlite::kSchemaVersion));
     EXPECT_EQ(raw.text("SELECT count(*) FROM records"), "10");
     EXPECT_EQ(raw.text("SELECT length(src_ip) FROM records LIMIT 1"), "16");
   }

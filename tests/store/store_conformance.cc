@@ -76,9 +76,11 @@ bool model_accepts(const StoredRecord& stored, const RecordQuery& query) {
                                  [&](const sieve::Match& m) { return m.rule == *query.rule; })) {
     return false;
   }
-  if (query.address && !query.address->contains(r.src.ip) && !query.address->contains(r.dst.ip)) {
-    return false;
-  }
+  // An address query means clear addresses (epoch 0) or pseudonyms of one epoch, never both.
+  auto in = [&](const sieve::Endpoint& e) {
+    return e.pseudonym_epoch == query.address_epoch && query.address->contains(e.ip);
+  };
+  if (query.address && !in(r.src) && !in(r.dst)) return false;
   if (query.since && r.first_seen < *query.since) return false;
   if (query.until && !(r.first_seen < *query.until)) return false;
   if (query.category && r.category != *query.category) return false;
@@ -99,7 +101,7 @@ std::vector<RecordId> model_ids(const std::vector<StoredRecord>& all, const Reco
 std::string describe(const RecordQuery& q) {
   std::string text;
   if (q.rule) text += " rule=" + *q.rule;
-  if (q.address) text += " address=" + q.address->to_string();
+  if (q.address) text += fmt::format(" address=p{}:{}", q.address_epoch, q.address->to_string());
   if (q.since)
     text +=
         " since=" + format_rfc3339_micros(*q.since) + fmt::format("+{}ns", q.since->nanos % 1000);
@@ -215,7 +217,13 @@ TEST_P(StoreConformance, EachFilterAlone) {
                         "2001:db8:1::/48", "2001:db8::/32", "::/0", "10.0.0.0/8"}) {
     queries.push_back(RecordQuery{.address = prefix(p)});
   }
-  queries.push_back(RecordQuery{.address = Prefix(pivot.src.ip, pivot.src.ip.family_bits())});
+  queries.push_back(RecordQuery{.address = Prefix(pivot.src.ip, pivot.src.ip.family_bits()),
+                                .address_epoch = pivot.src.pseudonym_epoch});
+  for (std::uint32_t epoch : {1u, 2u, 3u}) {
+    for (const char* p : {"198.51.100.0/24", "0.0.0.0/0", "::/0"}) {
+      queries.push_back(RecordQuery{.address = prefix(p), .address_epoch = epoch});
+    }
+  }
   queries.push_back(RecordQuery{.since = pivot.first_seen});
   queries.push_back(RecordQuery{.until = pivot.first_seen});
   for (auto category :
@@ -235,6 +243,12 @@ TEST_P(StoreConformance, EachFilterAlone) {
   EXPECT_EQ(model_ids(f.all, RecordQuery{.run = f.run_b, .limit = 0}).size(), 100u);
   EXPECT_GT(model_ids(f.all, RecordQuery{.address = prefix("::/0"), .limit = 0}).size(), 0u);
   EXPECT_LT(model_ids(f.all, RecordQuery{.address = prefix("::/0"), .limit = 0}).size(), 300u);
+  EXPECT_GT(model_ids(f.all, RecordQuery{.address = prefix("::/0"), .address_epoch = 1, .limit = 0})
+                .size(),
+            0u);
+  EXPECT_GT(model_ids(f.all, RecordQuery{.address = prefix("::/0"), .address_epoch = 2, .limit = 0})
+                .size(),
+            0u);
 }
 
 // Every combination of the six filters, each with three different values, against the model.
@@ -254,7 +268,10 @@ TEST_P(StoreConformance, EveryFilterCombination) {
       query.limit = 0;
       const auto v = static_cast<std::size_t>(variant);
       if (mask & 1) query.rule = rules[v];
-      if (mask & 2) query.address = prefix(prefixes[(v + static_cast<std::size_t>(mask)) % 5]);
+      if (mask & 2) {
+        query.address = prefix(prefixes[(v + static_cast<std::size_t>(mask)) % 5]);
+        query.address_epoch = static_cast<std::uint32_t>((v + static_cast<std::size_t>(mask)) % 3);
+      }
       // Bounds sit on a record's time, or 1 ns after it (stored times are µs).
       if (mask & 4) query.since = f.all[40 + 30 * v].record.first_seen + Duration{variant == 1};
       if (mask & 8) query.until = f.all[260 - 40 * v].record.first_seen + Duration{variant == 2};

@@ -90,6 +90,11 @@ std::vector<sieve::Record> make_records(std::uint64_t first, std::size_t count,
       if (match.kind == sieve::RuleKind::bytes) match.command = {0x90, 0x90, 0xcc, 0xeb, 0xfe};
       r.matches.push_back(std::move(match));
     }
+    // Some endpoints are pseudonyms (I5) under epoch 1 or 2; drawn last so that the fields
+    // above do not depend on it.
+    const std::uint64_t pseudonyms = rng() % 8;
+    if (pseudonyms < 3) r.src.pseudonym_epoch = static_cast<std::uint32_t>(1 + pseudonyms % 2);
+    if (pseudonyms == 1 || pseudonyms == 5) r.dst.pseudonym_epoch = 2;
     records.push_back(std::move(r));
   }
   return records;

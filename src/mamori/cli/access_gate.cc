@@ -9,6 +9,7 @@
 
 #include "mamori/governance/approval.h"
 #include "mamori/governance/events.h"
+#include "mamori/governance/signed_document.h"
 
 namespace mamori::cli {
 namespace {
@@ -84,11 +85,12 @@ Result<std::vector<governance::PartyData>> party_data_for(Installation& installa
   return data;
 }
 
-nlohmann::json optional_text(const std::optional<std::string>& text) {
-  return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
-}
-
 }  // namespace
+
+nlohmann::json ledger_text(const std::optional<std::string>& text) {
+  return text ? nlohmann::json(std::string(governance::detail::printable(*text)))
+              : nlohmann::json(nullptr);
+}
 
 Result<Credentials> gather_credentials(const std::optional<std::string>& user,
                                        const std::optional<std::string>& password_file,
@@ -130,7 +132,11 @@ Result<void> apply_time_range(const std::optional<std::string>& since,
 nlohmann::json query_to_json(const store::RecordQuery& query) {
   nlohmann::json json = nlohmann::json::object();
   if (query.rule) json["rule"] = *query.rule;
-  if (query.address) json["address"] = query.address->to_string();
+  if (query.address) {
+    json["address"] = query.address_epoch == 0
+                          ? query.address->to_string()
+                          : fmt::format("p{}:{}", query.address_epoch, query.address->to_string());
+  }
   if (query.since) json["since"] = format_rfc3339_micros(*query.since);
   if (query.until) json["until"] = format_rfc3339_micros(*query.until);
   if (query.category) json["category"] = scope::to_string(*query.category);
@@ -140,44 +146,53 @@ nlohmann::json query_to_json(const store::RecordQuery& query) {
   return json;
 }
 
-Result<ReadGrant> authorize_read(Installation& installation, store::Store& store,
-                                 const Credentials& credentials,
-                                 const std::optional<std::string>& purpose,
-                                 const store::RecordQuery& query) {
-  std::optional<governance::User> user;
-  std::optional<governance::AccessRefusal> refusal;
-  std::string message;
+Result<Authentication> authenticate(Installation& installation, const Credentials& credentials,
+                                    ActionName action) {
+  Authentication result;
   auto& users = *installation.governance_storage;
-
   if (credentials.token) {
     auto owner = users.find_token_user(governance::token_digest(*credentials.token));
     if (!owner) return fail(owner.error());
     if (*owner && (!credentials.user || *credentials.user == **owner)) {
       auto found = users.find_user(**owner);
       if (!found) return fail(found.error());
-      user = *found;
+      result.user = *found;
     }
-    if (!user) {
-      refusal = governance::AccessRefusal::bad_credentials;
-      message = "the API token is not valid / APIトークンが無効です";
+    if (!result.user) {
+      result.refusal = governance::AccessRefusal::bad_credentials;
+      result.message = "the API token is not valid / APIトークンが無効です";
     }
   } else if (!credentials.user) {
-    refusal = governance::AccessRefusal::no_user;
-    message =
-        "reading selected records needs a user (--user with a password, or an API token) / "
-        "選別後情報の閲覧には利用者の認証が必要です";
+    result.refusal = governance::AccessRefusal::no_user;
+    result.message = fmt::format(
+        "{} needs a user (--user with a password, or an API token) / {}には利用者の認証が必要です",
+        action.english, action.japanese);
   } else {
     auto found = users.find_user(*credentials.user);
     if (!found) return fail(found.error());
     if (*found && credentials.password && !(*found)->password_hash.empty() &&
         governance::verify_password((*found)->password_hash, *credentials.password)) {
-      user = **found;
+      result.user = **found;
     } else {
-      refusal = governance::AccessRefusal::bad_credentials;
-      message = fmt::format("user '{}': wrong or missing password / 認証に失敗しました",
-                            *credentials.user);
+      result.refusal = governance::AccessRefusal::bad_credentials;
+      result.message = fmt::format("user '{}': wrong or missing password / 認証に失敗しました",
+                                   governance::detail::printable(*credentials.user));
     }
   }
+  return result;
+}
+
+Result<ReadGrant> authorize_read(Installation& installation, store::Store& store,
+                                 const Credentials& credentials,
+                                 const std::optional<std::string>& purpose,
+                                 const store::RecordQuery& query) {
+  auto authentication =
+      authenticate(installation, credentials, {"reading selected records", "選別後情報の閲覧"});
+  if (!authentication) return fail(authentication.error());
+  std::optional<governance::User> user = std::move(authentication->user);
+  std::optional<governance::AccessRefusal> refusal = authentication->refusal;
+  std::string message = std::move(authentication->message);
+  auto& users = *installation.governance_storage;
 
   std::vector<std::string> consents_used;
   if (user) {
@@ -195,10 +210,10 @@ Result<ReadGrant> authorize_read(Installation& installation, store::Store& store
   if (refusal) {
     const auto claimed_user = user ? std::optional<std::string>(user->name) : credentials.user;
     auto recorded = record_event(installation, governance::events::kAccessRefused,
-                                 {{"user", optional_text(claimed_user)},
+                                 {{"user", ledger_text(claimed_user)},
                                   {"role", user ? nlohmann::json(governance::to_string(user->role))
                                                 : nlohmann::json(nullptr)},
-                                  {"purpose", optional_text(purpose)},
+                                  {"purpose", ledger_text(purpose)},
                                   {"query", query_to_json(query)},
                                   {"refusal", governance::to_string(*refusal)},
                                   {"message", message}});

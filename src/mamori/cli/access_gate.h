@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,32 @@ struct Credentials {
 Result<Credentials> gather_credentials(const std::optional<std::string>& user,
                                        const std::optional<std::string>& password_file,
                                        const std::optional<std::string>& token_file);
+
+// Who is asking, or why not: no credentials (no_user) or wrong ones (bad_credentials). A user
+// who authenticated may still be disabled; the access decision (decide_read) refuses that.
+struct Authentication {
+  std::optional<governance::User> user;              // set: authenticated
+  std::optional<governance::AccessRefusal> refusal;  // set: not authenticated
+  std::string message;                               // bilingual, when refused
+};
+
+// What a command needs a user for, to complete the no-user message in both languages
+// ("reading selected records" / "選別後情報の閲覧").
+struct ActionName {
+  std::string_view english;
+  std::string_view japanese;
+};
+
+// Checks the token (its owner must be `credentials.user` when both are given) or the user's
+// password. Records nothing: each command records its own refusal event with the rest of its
+// context. Errors are storage failures only.
+Result<Authentication> authenticate(Installation& installation, const Credentials& credentials,
+                                    ActionName action);
+
+// Text an operator typed (a claimed user name, a purpose), as a refusal event records it: null
+// when absent, "(unprintable)" unless short printable UTF-8. The ledger hashes exactly what it
+// is given and accepts only valid UTF-8, so unchecked text would make the refusal unrecordable.
+nlohmann::json ledger_text(const std::optional<std::string>& text);
 
 struct ReadGrant {
   governance::User user;

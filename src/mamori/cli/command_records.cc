@@ -23,9 +23,10 @@ Result<store::RecordQuery> make_query(const RecordsArgs& args) {
   query.limit = args.limit;
   query.rule = args.rule;
   if (args.address) {
-    auto prefix = Prefix::parse(*args.address);
+    auto prefix = sieve::parse_prefix_text(*args.address);
     if (!prefix) return fail("--address: {}", prefix.error().message);
-    query.address = *prefix;
+    query.address = prefix->prefix;
+    query.address_epoch = prefix->pseudonym_epoch;
   }
   if (auto range = apply_time_range(args.since, args.until, query); !range) {
     return fail(range.error());

@@ -14,8 +14,12 @@ Result<sieve::SieveConfig> load_config_only(const std::string& config_path) {
 }
 
 Result<Sensor> load_sensor(const std::string& config_path) {
-  auto config = load_config_only(config_path);
+  auto file = ConfigFile::load(config_path);
+  if (!file) return fail(file.error());
+  auto config = sieve::load_sieve_config(*file);
   if (!config) return fail(config.error());
+  auto privacy = privacy::load_privacy_config(*file);
+  if (!privacy) return fail(privacy.error());
   auto config_bytes = sieve::read_file_bytes(config_path);
   if (!config_bytes) return fail(config_bytes.error());
 
@@ -44,6 +48,8 @@ Result<Sensor> load_sensor(const std::string& config_path) {
       .config_hash = sieve::to_hex(sieve::sha256(*config_bytes)),
       .classifier = std::move(classifier),
       .rules = std::move(*compiled),
+      .ruleset = std::move(*ruleset),
+      .privacy = std::move(*privacy),
       .countries = std::move(table),
       .overrides = std::move(overrides),
       .classifier_options = std::move(options),

@@ -17,6 +17,8 @@
 #include "mamori/cli/sieve_loop.h"
 #include "mamori/governance/approval.h"
 #include "mamori/governance/events.h"
+#include "mamori/privacy/field_policy.h"
+#include "mamori/privacy/privacy_config.h"
 #include "mamori/sieve/sieve.h"
 #include "mamori/store/store_sink.h"
 
@@ -176,6 +178,23 @@ Result<void> record_approval_once(Installation& installation,
   return {};
 }
 
+Result<privacy::FieldPolicy> open_field_policy(const Sensor& sensor,
+                                               const std::string& config_path) {
+  auto key_file = privacy::require_key_file(sensor.privacy, config_path);
+  if (!key_file) return fail(key_file.error());
+  auto pseudonymizer = privacy::Pseudonymizer::open(*key_file);
+  if (!pseudonymizer) return fail(pseudonymizer.error());
+  return privacy::FieldPolicy::create(sensor.privacy.clear, sensor.ruleset, *sensor.classifier,
+                                      std::move(*pseudonymizer));
+}
+
+nlohmann::json deidentification_json(const privacy::FieldPolicyStats& stats) {
+  return {{"records", stats.records},
+          {"pseudonymized", stats.pseudonymized},
+          {"clear_infrastructure", stats.clear_infrastructure},
+          {"clear_foreign", stats.clear_foreign}};
+}
+
 }  // namespace
 
 int run_sieve(const SieveArgs& args) {
@@ -209,6 +228,12 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: %s\n", source.error().message.c_str());
     return 1;
   }
+  // Records are de-identified before they leave this process (I5): no key, no run.
+  auto policy = open_field_policy(*sensor, args.config);
+  if (!policy) {
+    std::fprintf(stderr, "mamori sieve: %s\n", policy.error().message.c_str());
+    return 1;
+  }
   auto store = store::open_store(sensor->config.store);
   if (!store) {
     std::fprintf(stderr, "mamori sieve: %s\n", store.error().message.c_str());
@@ -229,26 +254,30 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: %s\n", run.error().message.c_str());
     return 1;
   }
-  auto started = record_event(
-      installation, governance::events::kRunStarted,
-      {{"run_id", *run},
-       {"sensor", run_info.sensor},
-       {"approval_id", run_info.approval_id},
-       {"legal_basis", run_info.legal_basis},
-       {"agreement_id",
-        request.agreement_id ? nlohmann::json(*request.agreement_id) : nlohmann::json(nullptr)},
-       {"ruleset_hash", run_info.ruleset_hash},
-       {"config_hash", run_info.config_hash},
-       {"categories", category_list(sensor->config.categories)},
-       {"input", run_info.input},
-       {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000}});
+  auto started =
+      record_event(installation, governance::events::kRunStarted,
+                   {{"run_id", *run},
+                    {"sensor", run_info.sensor},
+                    {"approval_id", run_info.approval_id},
+                    {"legal_basis", run_info.legal_basis},
+                    {"agreement_id", request.agreement_id ? nlohmann::json(*request.agreement_id)
+                                                          : nlohmann::json(nullptr)},
+                    {"ruleset_hash", run_info.ruleset_hash},
+                    {"config_hash", run_info.config_hash},
+                    {"categories", category_list(sensor->config.categories)},
+                    {"input", run_info.input},
+                    {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000},
+                    {"pseudonym_epoch", policy->epoch()},
+                    {"clear_addresses", privacy::to_string(policy->clear())}});
   if (!started) {
     std::fprintf(stderr, "mamori sieve: %s\n", started.error().message.c_str());
     return 1;
   }
 
   store::StoreSink sink(**store, *run);
-  auto sieve = sieve::Sieve::create(sensor->config, *sensor->classifier, sensor->rules, sink);
+  privacy::DeidentifyingSink deidentifying_sink(*policy, sink);
+  auto sieve =
+      sieve::Sieve::create(sensor->config, *sensor->classifier, sensor->rules, deidentifying_sink);
   if (!sieve) {
     std::fprintf(stderr, "mamori sieve: %s\n", sieve.error().message.c_str());
     return 1;
@@ -281,6 +310,7 @@ int run_sieve(const SieveArgs& args) {
        {"sensor", run_info.sensor},
        {"approval_id", run_info.approval_id},
        {"summary", summary.to_json()},
+       {"deidentification", deidentification_json(policy->stats())},
        {"stopped_at_expiry", loop.selection_stopped_at.has_value()},
        {"selection_stopped_at", loop.selection_stopped_at ? nlohmann::json(format_rfc3339_micros(
                                                                 *loop.selection_stopped_at))

@@ -57,6 +57,12 @@ struct KeysNewArgs {
 };
 int run_keys_new(const KeysNewArgs& args);
 
+struct KeysPseudonymArgs {
+  std::string out;      // the pseudonym key file (privacy/key_file.h), mode 0600
+  bool rotate = false;  // add a new current epoch to an existing file instead of creating one
+};
+int run_keys_pseudonym(const KeysPseudonymArgs& args);
+
 struct ApprovalRequestArgs {
   std::string config;
   std::string id;
@@ -154,5 +160,31 @@ struct OversightReportArgs {
   bool json = false;
 };
 int run_oversight_report(const OversightReportArgs& args);
+
+struct ApproveReidentificationArgs {
+  std::string key;  // the overseer's secret key file
+  std::string id;
+  std::string roles;     // comma list of roles
+  std::string purposes;  // comma list of purpose ids
+  std::string not_before;
+  std::string not_after;
+  std::string justification;
+  std::string out;                    // grant JSON
+  std::optional<std::string> config;  // also record the grant in this installation's ledger
+};
+int run_approve_reidentification(const ApproveReidentificationArgs& args);
+
+struct ReidentifyArgs {
+  std::string config;
+  // Who and why, as for `records`: secrets only from files or the environment.
+  std::optional<std::string> user;
+  std::optional<std::string> password_file;
+  std::optional<std::string> token_file;
+  std::optional<std::string> purpose;
+  std::vector<std::string> grants;  // override [governance] reidentification_grants
+  std::vector<std::string> pseudonyms;
+  bool json = false;
+};
+int run_reidentify(const ReidentifyArgs& args);
 
 }  // namespace mamori::cli

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   records_cmd->add_option("--config", records.config, "mamori.toml")->required();
   records_cmd->add_option("--rule", records.rule, "Only records matched by this rule id");
   records_cmd->add_option("--address", records.address,
-                          "Only records with an endpoint in this address or prefix");
+                          "Only records with an endpoint in this address or prefix; a pseudonymous "
+                          "one as p<epoch>:<prefix>");
   records_cmd->add_option("--since", records.since, "First seen at or after (RFC 3339)");
   records_cmd->add_option("--until", records.until, "First seen before (RFC 3339)");
   records_cmd->add_option("--category", records.category, "FF, FD or DF");
@@ -71,6 +72,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"overseer", "sensor"}));
   keys_new_cmd->add_option("--out", keys_new.out, "Path prefix: writes OUT.key and OUT.pub")
       ->required();
+  KeysPseudonymArgs keys_pseudonym;
+  auto* keys_pseudonym_cmd = keys_cmd->add_subcommand(
+      "pseudonym", "Create (or --rotate) the pseudonym key file / 仮名化鍵ファイル");
+  keys_pseudonym_cmd->add_option("--out", keys_pseudonym.out, "Key file (mode 0600)")->required();
+  keys_pseudonym_cmd->add_flag("--rotate", keys_pseudonym.rotate,
+                               "Add a new current epoch; older epochs stay for re-identification");
 
   ApprovalRequestArgs approval_request;
   auto* approval_cmd = app.add_subcommand("approval", "Approval requests / 承認申請");
@@ -106,6 +113,49 @@ int main(int argc, char** argv) {
   approve_cmd->add_option("--out", approve.out, "Approval JSON")->required();
   approve_cmd->add_option("--config", approve.config,
                           "Also record the approval in this installation's ledger");
+
+  ApproveReidentificationArgs approve_reid;
+  auto* approve_reid_cmd = app.add_subcommand(
+      "approve-reidentification",
+      "Overseer: grant roles and purposes re-identification of pseudonyms / 再識別を許可する");
+  approve_reid_cmd->add_option("--key", approve_reid.key, "The overseer's secret key file")
+      ->required();
+  approve_reid_cmd->add_option("--id", approve_reid.id, "Grant id, e.g. reid-2026-0001")
+      ->required();
+  approve_reid_cmd->add_option("--roles", approve_reid.roles, "Comma list, e.g. analyst,overseer")
+      ->required();
+  approve_reid_cmd
+      ->add_option("--purposes", approve_reid.purposes,
+                   "Comma list of purpose ids from [[access.purposes]]")
+      ->required();
+  approve_reid_cmd->add_option("--not-before", approve_reid.not_before, "RFC 3339")->required();
+  approve_reid_cmd->add_option("--not-after", approve_reid.not_after, "RFC 3339")->required();
+  approve_reid_cmd->add_option("--justification", approve_reid.justification,
+                               "Why re-identification is needed");
+  approve_reid_cmd->add_option("--out", approve_reid.out, "Grant JSON")->required();
+  approve_reid_cmd->add_option("--config", approve_reid.config,
+                               "Also record the grant in this installation's ledger");
+
+  ReidentifyArgs reidentify;
+  auto* reidentify_cmd = app.add_subcommand(
+      "reidentify", "Turn pseudonyms back into addresses under a grant / 仮名を再識別する");
+  reidentify_cmd->add_option("--config", reidentify.config, "mamori.toml")->required();
+  reidentify_cmd->add_option("--user", reidentify.user, "Who / 利用者");
+  reidentify_cmd->add_option("--password-file", reidentify.password_file,
+                             "File whose first line is the password (else MAMORI_PASSWORD)");
+  reidentify_cmd->add_option("--token-file", reidentify.token_file,
+                             "File whose first line is an API token (else MAMORI_TOKEN)");
+  reidentify_cmd->add_option("--purpose", reidentify.purpose,
+                             "Why: a purpose id from [[access.purposes]] / 利用目的");
+  // One file per --grant, so that the pseudonyms after it stay pseudonyms.
+  reidentify_cmd
+      ->add_option("--grant", reidentify.grants,
+                   "Grant JSON signed by the overseer (repeatable; overrides "
+                   "[governance] reidentification_grants)")
+      ->allow_extra_args(false);
+  reidentify_cmd->add_flag("--json", reidentify.json, "Print JSON");
+  reidentify_cmd->add_option("pseudonyms", reidentify.pseudonyms, "p<epoch>:<address> …")
+      ->required();
 
   UsersAddArgs users_add;
   UsersTokenArgs users_token;
@@ -201,8 +251,11 @@ int main(int argc, char** argv) {
   if (*records_cmd) return run_records(records);
   if (*check_cmd) return run_rules_check(rules_check);
   if (*keys_new_cmd) return run_keys_new(keys_new);
+  if (*keys_pseudonym_cmd) return run_keys_pseudonym(keys_pseudonym);
   if (*request_cmd) return run_approval_request(approval_request);
   if (*approve_cmd) return run_approve(approve);
+  if (*approve_reid_cmd) return run_approve_reidentification(approve_reid);
+  if (*reidentify_cmd) return run_reidentify(reidentify);
   if (*users_add_cmd) return run_users_add(users_add);
   if (*users_token_cmd) return run_users_token(users_token);
   if (*consent_add_cmd) return run_consent_add(consent_add);

@@ -1,12 +1,10 @@
 #include "mamori/governance/approval.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "mamori/governance/access.h"
 #include "mamori/governance/json_fields.h"
+#include "mamori/governance/signed_document.h"
 
 namespace mamori::governance {
 namespace {
@@ -33,42 +31,16 @@ constexpr BasisNames kBases[] = {
 constexpr scope::Category kCategoriesByName[] = {scope::Category::DF, scope::Category::FD,
                                                  scope::Category::FF};
 
-bool is_identifier(std::string_view text, std::size_t max_length) {
-  return !text.empty() && text.size() <= max_length &&
-         text.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-             "._:-") == std::string_view::npos;
-}
+using detail::has_control_characters;
+using detail::is_identifier;
+using detail::is_lower_hex;
+using detail::printable;
+using detail::shown_id;
+using detail::shown_time;
 
 bool is_sensor_name(std::string_view text) {
   // The same alphabet the sieve configuration accepts for `sensor`.
   return is_identifier(text, 64) && text.find(':') == std::string_view::npos;
-}
-
-bool is_lower_hex(std::string_view text, std::size_t length) {
-  return text.size() == length && text.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-bool has_control_characters(std::string_view text) {
-  return std::any_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-// Text from a file shown in a message: only short, printable UTF-8.
-std::string_view printable(std::string_view text) {
-  if (text.size() > 64 || !detail::is_valid_utf8(text) || has_control_characters(text)) {
-    return "(unprintable)";
-  }
-  return text;
-}
-
-// An id read from a file may be anything; messages show it only when it is a plain id.
-std::string shown_id(std::string_view id) {
-  return is_identifier(id, 128) ? std::string(id) : std::string("(invalid id)");
-}
-
-std::string shown_time(Timestamp t) {
-  return t.nanos % 1'000'000'000 == 0 ? format_rfc3339_seconds(t) : format_rfc3339_micros(t);
 }
 
 std::string categories_text(scope::CategorySet set) {
@@ -124,10 +96,7 @@ json categories_json(scope::CategorySet set) {
 }
 
 std::string signed_message(const ApprovalRequest& request) {
-  std::string message(kSignatureDomain);
-  message.push_back('\0');
-  message += canonical_request(request);
-  return message;
+  return detail::domain_message(kSignatureDomain, canonical_request(request));
 }
 
 Result<ApprovalRequest> parse_request(const json& json, const std::string& where) {
@@ -178,14 +147,6 @@ Result<ApprovalRequest> parse_request(const json& json, const std::string& where
   fields.reject_unknown();
   if (auto ok = fields.result(); !ok) return fail(ok.error());
   return request;
-}
-
-// Drops what the JSON form cannot carry (sub-microsecond time), so an approval in memory is
-// exactly what its file will say.
-Timestamp to_micros(Timestamp t) {
-  std::int64_t rest = t.nanos % 1000;
-  if (rest < 0) rest += 1000;
-  return {t.nanos - rest};
 }
 
 }  // namespace
@@ -325,12 +286,7 @@ std::string canonical_request(const ApprovalRequest& request) {
 
 Result<Approval> approve(const ApprovalRequest& request, const ledger::SigningKey& overseer,
                          Timestamp approved_at) {
-  const ledger::PublicKey& key = overseer.public_key();
-  if (key.role != ledger::KeyRole::overseer) {
-    return fail(
-        "key {} is a {} key; only the overseer's key can approve / 監理委員会の鍵ではありません",
-        key.key_id(), ledger::to_string(key.role));
-  }
+  if (auto ok = detail::require_overseer_key(overseer, "approve"); !ok) return fail(ok.error());
   if (auto ok = validate_request(request); !ok) {
     return fail("approval request {} is invalid: {} / 承認申請の内容が不正です",
                 shown_id(request.id), ok.error().message);
@@ -341,8 +297,8 @@ Result<Approval> approve(const ApprovalRequest& request, const ledger::SigningKe
   if (!normalized) return fail(normalized.error());
   Approval approval;
   approval.request = std::move(*normalized);
-  approval.overseer_key_id = key.key_id();
-  approval.approved_at = to_micros(approved_at);
+  approval.overseer_key_id = overseer.public_key().key_id();
+  approval.approved_at = detail::to_micros(approved_at);
   approval.signature = overseer.sign(signed_message(approval.request));
   return approval;
 }
@@ -383,25 +339,9 @@ Result<Approval> approval_from_json(const json& json) {
 }
 
 Result<Approval> load_approval(const std::string& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fail("{}: cannot read the approval file: {}", path, ec.message());
-  if (size > kMaxApprovalFileBytes) {
-    return fail("{}: {} bytes is too large for an approval file", path, size);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("{}: cannot open the approval file", path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return fail("{}: error while reading the approval file", path);
-  json parsed;
-  try {
-    parsed = json::parse(text);
-  } catch (const json::exception& e) {
-    // The position only: the message of a parse error quotes the text it stopped at.
-    const auto* parse_error = dynamic_cast<const json::parse_error*>(&e);
-    return fail("{}: not valid JSON (at byte {})", path, parse_error ? parse_error->byte : 0);
-  }
-  auto approval = approval_from_json(parsed);
+  auto parsed = detail::read_json_document(path, "approval", kMaxApprovalFileBytes);
+  if (!parsed) return fail(parsed.error());
+  auto approval = approval_from_json(*parsed);
   if (!approval) return fail("{}: {}", path, approval.error().message);
   return approval;
 }
@@ -445,40 +385,37 @@ ApprovalDecision check_approval(const Approval& approval, const ledger::PublicKe
         Refusal::malformed,
         fmt::format("approval {} is malformed: {} / 承認の内容が不正です", id, ok.error().message));
   }
-  if (!is_lower_hex(approval.overseer_key_id, 16)) {
-    return refuse(Refusal::malformed,
-                  fmt::format("approval {} is malformed: overseer_key_id must be 16 lowercase hex "
-                              "digits / 承認の内容が不正です",
-                              id));
-  }
   const std::string trusted_id = trusted_overseer.key_id();
-  if (trusted_overseer.role != ledger::KeyRole::overseer) {
-    return refuse(Refusal::signer,
-                  fmt::format("the key {} trusted to check approval {} is a {} key, not the "
-                              "overseer's / 信頼する鍵が監理委員会の鍵ではありません",
-                              trusted_id, id, ledger::to_string(trusted_overseer.role)));
-  }
-  // The signature is checked with the trusted key only. When it fails, the key id the approval
-  // names tells a foreign signer (signer) from an approval altered after signing (signature).
-  if (!ledger::verify_signature(trusted_overseer, signed_message(request), approval.signature)) {
-    if (approval.overseer_key_id != trusted_id) {
+  switch (detail::check_signer(trusted_overseer, approval.overseer_key_id, signed_message(request),
+                               approval.signature)) {
+    case detail::SignerCheck::ok:
+      break;
+    case detail::SignerCheck::bad_key_id:
+      return refuse(Refusal::malformed,
+                    fmt::format("approval {} is malformed: overseer_key_id must be 16 lowercase "
+                                "hex digits / 承認の内容が不正です",
+                                id));
+    case detail::SignerCheck::untrusted_role:
+      return refuse(Refusal::signer,
+                    fmt::format("the key {} trusted to check approval {} is a {} key, not the "
+                                "overseer's / 信頼する鍵が監理委員会の鍵ではありません",
+                                trusted_id, id, ledger::to_string(trusted_overseer.role)));
+    case detail::SignerCheck::signer:
       return refuse(Refusal::signer,
                     fmt::format("approval {} is signed by key {} but the trusted overseer key is "
                                 "{} / 監理委員会の鍵で署名されていません",
                                 id, approval.overseer_key_id, trusted_id));
-    }
-    return refuse(Refusal::signature,
-                  fmt::format("approval {}: the signature does not verify with the overseer key "
-                              "{}; the approval was changed after it was signed / "
-                              "署名を検証できません（承認後に内容が変更されています）",
-                              id, trusted_id));
-  }
-  if (approval.overseer_key_id != trusted_id) {
-    // overseer_key_id is outside the signed message; a wrong one means the file was edited.
-    return refuse(Refusal::malformed,
-                  fmt::format("approval {} names key {} as its signer but is signed by the "
-                              "overseer key {} / 承認の内容が不正です",
-                              id, approval.overseer_key_id, trusted_id));
+    case detail::SignerCheck::signature:
+      return refuse(Refusal::signature,
+                    fmt::format("approval {}: the signature does not verify with the overseer key "
+                                "{}; the approval was changed after it was signed / "
+                                "署名を検証できません（承認後に内容が変更されています）",
+                                id, trusted_id));
+    case detail::SignerCheck::key_id_mismatch:
+      return refuse(Refusal::malformed,
+                    fmt::format("approval {} names key {} as its signer but is signed by the "
+                                "overseer key {} / 承認の内容が不正です",
+                                id, approval.overseer_key_id, trusted_id));
   }
   if (plan.sensor != request.sensor) {
     return refuse(Refusal::sensor,

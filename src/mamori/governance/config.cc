@@ -102,6 +102,15 @@ Result<GovernanceConfig> load_governance_config(const ConfigFile& file) {
   if (auto approvals = governance.string_list("approvals")) {
     for (const auto& path : *approvals) config.approvals.push_back(file.resolve_path(path));
   }
+  if (auto grants = governance.string_list("reidentification_grants")) {
+    for (const auto& path : *grants) {
+      if (path.empty()) {
+        governance.error("reidentification_grants", "a grant path must not be empty");
+        continue;
+      }
+      config.reidentification_grants.push_back(file.resolve_path(path));
+    }
+  }
   // Writing the section is where an installation decides its retention (I6): there it must be
   // stated; an installation without the section gets the default.
   const bool has_section = static_cast<bool>(file.root().at_path("governance"));

@@ -5,6 +5,8 @@
 //   overseer_key = "keys/overseer.pub"  # trusted overseer public key (I4)
 //   ledger_key   = "keys/sensor.key"    # this installation's ledger signing key (secret, 0600)
 //   approvals    = ["approval-ff.json"] # the approvals the sieve runs under (optional)
+//   reidentification_grants = ["grants/g1.json"]  # overseer-signed re-identification grants
+//                                       # (I5, reidentification.h; optional)
 //   retention    = "180d"               # record retention (I6); required in this section, > 0
 //
 //   [[access.purposes]]                 # the purposes a read may state (I7)
@@ -38,6 +40,8 @@ struct GovernanceConfig {
   // Resolved paths of the approvals the sieve runs under: one per legal basis, together
   // covering every configured category.
   std::vector<std::string> approvals;
+  // Resolved paths of the re-identification grants `mamori reidentify` checks (I5).
+  std::vector<std::string> reidentification_grants;
   Duration retention = kDefaultRetention;
   AccessPolicy access;
 };

@@ -41,6 +41,17 @@ inline constexpr std::string_view kRetentionDeleted = "retention.deleted";
 // body: {"user", "purpose", "query": {…}, "records": N, "aggregates": N,
 //        "withheld_below_k": N, "k", "window_seconds"}
 inline constexpr std::string_view kShareBuilt = "share.built";
-// Later issues: "reidentify.done", "provision.made" (see their modules).
+// The overseer granted re-identification (I5). body: {"grant":
+//        signed_reidentification_grant_to_json(...)}
+inline constexpr std::string_view kReidentificationGranted = "reidentification.granted";
+// Pseudonyms turned back into addresses (I5), recorded before any address is shown.
+// body: {"user", "role", "purpose", "grant_id", "pseudonyms": ["p2:…", …], "count": N}
+// Never the clear addresses: the ledger is exported to verifiers, and an address in it would
+// undo the pseudonymization for everyone who holds the export.
+inline constexpr std::string_view kReidentified = "pseudonym.reidentified";
+// body: {"user" (or null), "role" (or null), "purpose" (or null), "pseudonyms": ["p2:…", …],
+//        "refusal": to_string(AccessRefusal) or to_string(ReidentificationRefusal), "message"}
+inline constexpr std::string_view kReidentificationRefused = "pseudonym.reidentification_refused";
+// Later issues: "provision.made" (see its module).
 
 }  // namespace mamori::governance::events

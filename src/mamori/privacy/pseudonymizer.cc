@@ -1,5 +1,7 @@
 #include "mamori/privacy/pseudonymizer.h"
 
+#include "mamori/sieve/record.h"
+
 #include <bit>
 #include <charconv>
 #include <limits>
@@ -19,7 +21,7 @@ std::uint64_t load_u64(const std::uint8_t* bytes) {
 }  // namespace
 
 std::string to_string(const Pseudonym& pseudonym) {
-  return fmt::format("p{}:{}", pseudonym.epoch, pseudonym.address.to_string());
+  return sieve::address_text(pseudonym.address, pseudonym.epoch);
 }
 
 Result<Pseudonym> parse_pseudonym(std::string_view text) {
@@ -27,21 +29,9 @@ Result<Pseudonym> parse_pseudonym(std::string_view text) {
   if (text.empty() || text.front() != 'p') {
     return fail("pseudonym: expected p<epoch>:<address>, e.g. p2:100.154.15.220");
   }
-  const std::size_t colon = text.find(':');
-  if (colon == std::string_view::npos) return fail("pseudonym: missing ':' after the epoch");
-  const std::string_view digits = text.substr(1, colon - 1);
-  Pseudonym pseudonym;
-  const auto [end, error] =
-      std::from_chars(digits.data(), digits.data() + digits.size(), pseudonym.epoch);
-  if (digits.empty() || digits.front() == '0' || error != std::errc() ||
-      end != digits.data() + digits.size()) {
-    return fail("pseudonym: the epoch must be a decimal integer from 1 to 4294967295");
-  }
-  auto address = IpAddress::parse(text.substr(colon + 1));
-  if (!address)
-    return fail("pseudonym: the part after 'p{}:' is not an IP address", pseudonym.epoch);
-  pseudonym.address = *address;
-  return pseudonym;
+  auto parsed = sieve::parse_address_text(text);
+  if (!parsed) return fail(parsed.error());
+  return Pseudonym{parsed->pseudonym_epoch, parsed->ip};
 }
 
 Result<Pseudonymizer> Pseudonymizer::create(const PseudonymKeys& keys,

@@ -21,16 +21,6 @@ Timestamp ceil_to(Timestamp t, Duration window) {
   return rest == 0 ? t : Timestamp{t.nanos - rest + window.nanos};
 }
 
-// Lookups fold ASCII case and ignore one trailing dot, as the sieve's domain matcher does.
-std::string normalize_name(std::string_view name) {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  std::string out(name);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Values copied from a record into shared output must be what the sieve writes there; any
 // other text (a hand-made or damaged record) is dropped rather than passed on.
 bool is_rule_id(std::string_view id) {
@@ -89,27 +79,9 @@ Result<ShareBuilder> ShareBuilder::create(ShareOptions options, const sieve::Rul
     builder.peer_cap_ = std::max(builder.peer_cap_, edge);
   }
   if (ruleset == nullptr) return builder;
-  builder.have_ruleset_ = true;
-  for (const sieve::Rule& rule : ruleset->rules) {
-    RuleInfo info{rule.kind, PrefixMap(), {}, {}};
-    if (rule.kind == sieve::RuleKind::ip) {
-      PrefixMap::Builder prefixes;
-      for (std::size_t i = 0; i < rule.values.size(); ++i) {
-        auto prefix = Prefix::parse(rule.values[i]);
-        if (!prefix) {
-          return fail("share: ruleset {}: rule '{}': values[{}] is not an address prefix",
-                      ruleset->path, rule.id, i);
-        }
-        prefixes.insert(*prefix, 0);
-      }
-      info.prefixes = std::move(prefixes).build();
-    } else if (rule.kind == sieve::RuleKind::domain) {
-      for (const std::string& value : rule.values) {
-        (sieve::is_domain_suffix(value) ? info.suffix : info.exact).insert(value);
-      }
-    }
-    builder.rules_.insert_or_assign(rule.id, std::move(info));
-  }
+  auto rules = RuleIndex::create(*ruleset);
+  if (!rules) return fail("share: {}", rules.error().message);
+  builder.rules_ = std::move(*rules);
   return builder;
 }
 
@@ -135,16 +107,15 @@ void ShareBuilder::add_match(const sieve::Record& record, const sieve::Match& ma
     ++stats_.matches_unattributed;
     return;
   }
-  const RuleInfo* info = nullptr;
-  if (have_ruleset_) {
-    const auto found = rules_.find(match.rule);
+  const RuleIndex::Rule* info = nullptr;
+  if (rules_) {
+    info = rules_->find(match.rule, match.kind);
     // A rule the ruleset lacks (or knows under another kind) means the records came from
     // another ruleset: guessing which endpoint matched could name a domestic address.
-    if (found == rules_.end() || found->second.kind != match.kind) {
+    if (info == nullptr) {
       ++stats_.matches_unattributed;
       return;
     }
-    info = &found->second;
   }
   // The domestic endpoint is the one whose identity I5 protects, so when there is one it is
   // always the peer, whatever the rule matched.
@@ -162,13 +133,15 @@ void ShareBuilder::add_match(const sieve::Record& record, const sieve::Match& ma
 
   switch (match.kind) {
     case RuleKind::ip: {
+      // A pseudonym is never a value, nor tested against the rule's prefixes (it could fall
+      // into one by chance).
       auto listed = [&](const sieve::Endpoint& endpoint) {
-        return info->prefixes.lookup(endpoint.ip) != PrefixMap::kNoValue;
+        return !endpoint.pseudonymized() && RuleIndex::lists(*info, endpoint.ip);
       };
       if (domestic != nullptr) {
-        // Only the foreign side is ever tested: the domestic one may be a pseudonym, which
-        // could fall into a listed prefix by chance, and is never a value anyway.
-        if (info == nullptr || listed(*foreign)) indicator.value = foreign->ip.to_string();
+        // Only the foreign side is ever tested: the domestic one is never a value.
+        const bool named = info == nullptr ? !foreign->pseudonymized() : listed(*foreign);
+        if (named) indicator.value = foreign->ip.to_string();
         add_indicator(std::move(indicator), record, *domestic);
         return;
       }
@@ -197,17 +170,7 @@ void ShareBuilder::add_match(const sieve::Record& record, const sieve::Match& ma
       }
       std::set<std::string> values;  // the rule values, never the observed names
       auto check = [&](std::string_view observed) {
-        const std::string name = normalize_name(observed);
-        if (name.empty()) return;
-        if (auto exact = info->exact.find(name); exact != info->exact.end()) values.insert(*exact);
-        // Suffix rules match strictly below them, on a label boundary.
-        for (std::size_t dot = name.find('.', 1); dot != std::string::npos;
-             dot = name.find('.', dot + 1)) {
-          const std::string_view tail = std::string_view(name).substr(dot);
-          if (auto suffix = info->suffix.find(tail); suffix != info->suffix.end()) {
-            values.insert(*suffix);
-          }
-        }
+        RuleIndex::domain_values(*info, observed, values);
       };
       for (const auto& dns : record.dns) check(dns.name);
       if (record.tls) check(record.tls->sni);
@@ -247,11 +210,12 @@ void ShareBuilder::add_indicator(Indicator indicator, const sieve::Record& recor
   ++cell.flows;
   cell.first_seen = std::min(cell.first_seen, record.first_seen);
   cell.last_seen = std::max(cell.last_seen, record.last_seen);
-  if (cell.peers.size() < peer_cap_) cell.peers.insert(peer.ip);
+  const Peer peer_key{peer.pseudonym_epoch, peer.ip};
+  if (cell.peers.size() < peer_cap_) cell.peers.insert(peer_key);
 
   auto tally = [&](Breakdown& breakdown) {
     ++breakdown.flows;
-    if (breakdown.peers.size() < options_.k) breakdown.peers.insert(peer.ip);
+    if (breakdown.peers.size() < options_.k) breakdown.peers.insert(peer_key);
   };
   // The responder's port names the service; the initiator's is usually ephemeral and, with
   // the time, close to identifying the single flow.

@@ -12,10 +12,10 @@
 //   peer       the party the indicator was seen with, whose identity must not leak: the
 //              domestic endpoint in FD/DF; in FF, for `ip` rules the endpoint that is not the
 //              matched one, for every other kind the initiator. Peers are counted by address
-//              bytes (pseudonyms count as well as clear addresses) and are never emitted.
-//              Records carry no pseudonym epoch, so a host pseudonymized under two key epochs
-//              within one bucket counts twice: rotate keys at bucket boundaries (or build
-//              over records of one epoch) to keep k exact.
+//              and key epoch (pseudonyms count as well as clear addresses) and are never
+//              emitted. A host pseudonymized under two key epochs within one bucket counts
+//              twice: rotate keys at bucket boundaries (or build over records of one epoch)
+//              to keep k exact.
 //
 // What is emitted, and only when at least k distinct peers stand behind the aggregate:
 //   bucket start/end; first/last seen rounded outwards to the bucket grid (first_seen down,
@@ -30,7 +30,9 @@
 // Indicator values. The record keeps which rules matched but not which endpoint or name, so
 // the value is recovered either from the approved ruleset (exact) or, without one, from the
 // scope category (a documented guess):
-//   ip      with ruleset: each foreign endpoint whose address is in one of the rule's
+//   ip      never a pseudonymized endpoint (field_policy.h keeps matched foreign
+//           infrastructure clear by default; under clear = "none" ip values are null).
+//           With ruleset: each foreign endpoint whose address is in one of the rule's
 //           prefixes (in FD/DF only the foreign side is ever tested or named); FF with both
 //           endpoints matching gives two indicators. Without: the foreign side of FD/DF; FF
 //           matches cannot be attributed and are only counted (ShareStats).
@@ -72,6 +74,7 @@
 #include "mamori/core/ip.h"
 #include "mamori/core/prefix_map.h"
 #include "mamori/core/time.h"
+#include "mamori/privacy/rule_index.h"
 #include "mamori/sieve/record.h"
 #include "mamori/sieve/ruleset.h"
 
@@ -151,13 +154,10 @@ class ShareBuilder {
   const ShareOptions& options() const { return options_; }
 
  private:
-  struct RuleInfo {
-    sieve::RuleKind kind;
-    PrefixMap prefixes;                         // ip
-    std::set<std::string, std::less<>> exact;   // domain
-    std::set<std::string, std::less<>> suffix;  // domain, with the leading '.'
-  };
-  using PeerSet = std::set<IpAddress>;
+  // A peer is its address and key epoch (0: clear): a pseudonym and a clear address with the
+  // same bytes are different hosts.
+  using Peer = std::pair<std::uint32_t, IpAddress>;
+  using PeerSet = std::set<Peer>;
   struct Breakdown {  // one port, protocol or country
     PeerSet peers;    // capped at k: only "≥ k" matters
     std::uint64_t flows = 0;
@@ -179,8 +179,7 @@ class ShareBuilder {
 
   ShareOptions options_;
   std::uint64_t peer_cap_ = 0;
-  bool have_ruleset_ = false;
-  std::map<std::string, RuleInfo, std::less<>> rules_;
+  std::optional<RuleIndex> rules_;
   std::map<Key, Cell> cells_;
   ShareStats stats_;
 };

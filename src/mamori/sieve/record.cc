@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace mamori::sieve {
 namespace {
 
@@ -29,6 +31,54 @@ constexpr std::array<FlagLetter, 8> kFlagLetters = {{{0x02, 'S'},
                                                      {0x80, 'C'}}};
 
 }  // namespace
+
+std::string address_text(const IpAddress& ip, std::uint32_t pseudonym_epoch) {
+  if (pseudonym_epoch == 0) return ip.to_string();
+  return fmt::format("p{}:{}", pseudonym_epoch, ip.to_string());
+}
+
+namespace {
+
+// Splits "p<epoch>:" off a pseudonym's text; epoch 0 (and the text unchanged) when absent.
+Result<std::pair<std::uint32_t, std::string_view>> split_epoch(std::string_view text) {
+  if (text.empty() || text.front() != 'p')
+    return std::pair<std::uint32_t, std::string_view>{0, text};
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return fail("pseudonym: missing ':' after the epoch");
+  const std::string_view digits = text.substr(1, colon - 1);
+  std::uint32_t epoch = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), epoch);
+  if (digits.empty() || digits.front() == '0' || error != std::errc() ||
+      end != digits.data() + digits.size()) {
+    return fail("pseudonym: the epoch must be a decimal integer from 1 to 4294967295");
+  }
+  return std::pair<std::uint32_t, std::string_view>{epoch, text.substr(colon + 1)};
+}
+
+}  // namespace
+
+Result<AddressText> parse_address_text(std::string_view text) {
+  auto split = split_epoch(text);
+  if (!split) return fail(split.error());
+  const auto [epoch, rest] = *split;
+  const auto address = IpAddress::parse(rest);
+  if (!address) {
+    if (epoch != 0) return fail("pseudonym: the part after 'p{}:' is not an IP address", epoch);
+    return fail("not an IPv4 or IPv6 address, nor a pseudonym p<epoch>:<address>");
+  }
+  return AddressText{*address, epoch};
+}
+
+Result<PrefixText> parse_prefix_text(std::string_view text) {
+  auto split = split_epoch(text);
+  if (!split) return fail(split.error());
+  const auto [epoch, rest] = *split;
+  auto prefix = Prefix::parse(rest);
+  if (!prefix) {
+    return fail("not an address or prefix, nor a pseudonymous one p<epoch>:<prefix>");
+  }
+  return PrefixText{*prefix, epoch};
+}
 
 std::string_view to_string(RuleKind kind) {
   const auto index = static_cast<std::size_t>(kind);

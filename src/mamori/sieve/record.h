@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mamori/core/error.h"
 #include "mamori/core/ip.h"
 #include "mamori/core/time.h"
 #include "mamori/scope/category.h"
@@ -19,7 +20,9 @@
 
 namespace mamori::sieve {
 
-inline constexpr int kRecordVersion = 1;
+// 2: addresses may be pseudonyms ("p<epoch>:<address>", I5). Readers accept 1 and 2.
+inline constexpr int kRecordVersion = 2;
+inline constexpr int kOldestRecordVersion = 1;
 inline constexpr std::size_t kMaxCommandBytes = 64;
 inline constexpr std::size_t kMaxDnsEntries = 8;
 inline constexpr std::size_t kMaxHttpEntries = 4;
@@ -29,6 +32,11 @@ struct Endpoint {
   IpAddress ip;
   std::uint16_t port = 0;
   scope::CountryCode country;
+  // 0: `ip` is the address in clear. Otherwise `ip` is its prefix-preserving pseudonym under
+  // this key epoch (I5, privacy/field_policy.h); the country is the real address's.
+  std::uint32_t pseudonym_epoch = 0;
+
+  bool pseudonymized() const { return pseudonym_epoch != 0; }
 
   bool operator==(const Endpoint&) const = default;
 };
@@ -38,6 +46,8 @@ struct DnsEntry {
   std::uint16_t type = 0;
   std::optional<std::uint8_t> rcode;  // absent when no response was seen
   std::vector<IpAddress> answers;
+  // 0: the answers are in clear; otherwise every answer is a pseudonym under this key epoch.
+  std::uint32_t answers_pseudonym_epoch = 0;
 
   bool operator==(const DnsEntry&) const = default;
 };
@@ -90,6 +100,23 @@ struct Record {
 
   bool operator==(const Record&) const = default;
 };
+
+// The text of an address in a record: the address itself, or "p<epoch>:<pseudonym>" when
+// `pseudonym_epoch` is not 0 (e.g. "p2:100.154.15.220", "p3:4401:2bc::1").
+std::string address_text(const IpAddress& ip, std::uint32_t pseudonym_epoch);
+struct AddressText {
+  IpAddress ip;
+  std::uint32_t pseudonym_epoch = 0;  // 0: in clear
+};
+// Inverse of address_text(). Error messages never echo the text (it may be a real address).
+Result<AddressText> parse_address_text(std::string_view text);
+// An address prefix in the same two forms: "133.242.0.0/16" or "p2:100.15.0.0/16" (pseudonyms
+// preserve prefixes, so a pseudonymous subnet is a subnet of pseudonyms). Never echoes the text.
+struct PrefixText {
+  Prefix prefix;
+  std::uint32_t pseudonym_epoch = 0;
+};
+Result<PrefixText> parse_prefix_text(std::string_view text);
 
 std::string_view to_string(RuleKind kind);
 std::optional<RuleKind> parse_rule_kind(std::string_view text);

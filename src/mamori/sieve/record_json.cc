@@ -28,7 +28,7 @@ constexpr std::int64_t kEndOfMaxYearSeconds = 9'214'646'400;  // 2262-01-01T00:0
 template <class Json>
 Json endpoint_json(const Endpoint& endpoint) {
   Json out = Json::object();
-  out["ip"] = endpoint.ip.to_string();
+  out["ip"] = address_text(endpoint.ip, endpoint.pseudonym_epoch);
   out["port"] = endpoint.port;
   out["country"] = endpoint.country.known() ? Json(endpoint.country.to_string()) : Json(nullptr);
   return out;
@@ -64,7 +64,9 @@ Json dns_json(const std::vector<DnsEntry>& entries) {
     item["rcode"] = entry.rcode ? Json(*entry.rcode) : Json(nullptr);
     Json answers = Json::array();
     const std::size_t answer_count = std::min(entry.answers.size(), decode::kMaxDnsAnswers);
-    for (std::size_t a = 0; a < answer_count; ++a) answers.push_back(entry.answers[a].to_string());
+    for (std::size_t a = 0; a < answer_count; ++a) {
+      answers.push_back(address_text(entry.answers[a], entry.answers_pseudonym_epoch));
+    }
     item["answers"] = std::move(answers);
     out.push_back(std::move(item));
   }
@@ -207,10 +209,10 @@ Result<std::uint64_t> read_uint(const json& value, std::string_view path, std::u
   return number;
 }
 
-Result<IpAddress> read_ip(const json& value, std::string_view path) {
+Result<AddressText> read_address(const json& value, std::string_view path) {
   if (!value.is_string()) return field_error(path, "expected an IP address string");
-  const auto address = IpAddress::parse(value.get_ref<const std::string&>());
-  if (!address) return field_error(path, "not an IPv4 or IPv6 address");
+  auto address = parse_address_text(value.get_ref<const std::string&>());
+  if (!address) return field_error(path, address.error().message);
   return *address;
 }
 
@@ -252,9 +254,10 @@ Result<Endpoint> read_endpoint(const json& object, std::string_view key) {
   const json& value = object[std::string(key)];
   if (auto ok = check_object(value, key, {"ip", "port", "country"}); !ok) return fail(ok.error());
   Endpoint endpoint;
-  auto ip = read_ip(value["ip"], join(key, "ip"));
-  if (!ip) return fail(ip.error());
-  endpoint.ip = *ip;
+  auto address = read_address(value["ip"], join(key, "ip"));
+  if (!address) return fail(address.error());
+  endpoint.ip = address->ip;
+  endpoint.pseudonym_epoch = address->pseudonym_epoch;
   auto port = read_uint(value["port"], join(key, "port"), 65535);
   if (!port) return fail(port.error());
   endpoint.port = static_cast<std::uint16_t>(*port);
@@ -308,9 +311,17 @@ Result<DnsEntry> read_dns_entry(const json& value, const std::string& path) {
   auto answers = read_array(value, path, "answers", decode::kMaxDnsAnswers);
   if (!answers) return fail(answers.error());
   for (std::size_t i = 0; i < (*answers)->size(); ++i) {
-    auto ip = read_ip((**answers)[i], indexed(join(path, "answers"), i));
-    if (!ip) return fail(ip.error());
-    entry.answers.push_back(*ip);
+    const std::string answer_path = indexed(join(path, "answers"), i);
+    auto address = read_address((**answers)[i], answer_path);
+    if (!address) return fail(address.error());
+    // One entry's answers are pseudonymized together (field_policy.h), under one epoch.
+    if (i == 0) {
+      entry.answers_pseudonym_epoch = address->pseudonym_epoch;
+    } else if (address->pseudonym_epoch != entry.answers_pseudonym_epoch) {
+      return field_error(answer_path,
+                         "mixes clear addresses and pseudonyms (or epochs) in one entry");
+    }
+    entry.answers.push_back(address->ip);
   }
   return entry;
 }
@@ -415,9 +426,10 @@ Result<void> read_list(const json& record, std::string_view key, std::size_t cap
 
 Result<void> read_header(const json& value, Record& record) {
   auto version = read_uint(value["v"], "v", std::numeric_limits<std::uint64_t>::max());
-  if (!version || *version != static_cast<std::uint64_t>(kRecordVersion)) {
-    return field_error(
-        "v", fmt::format("unsupported record version (this build reads {})", kRecordVersion));
+  if (!version || *version < static_cast<std::uint64_t>(kOldestRecordVersion) ||
+      *version > static_cast<std::uint64_t>(kRecordVersion)) {
+    return field_error("v", fmt::format("unsupported record version (this build reads {}..{})",
+                                        kOldestRecordVersion, kRecordVersion));
   }
   auto sensor = read_string(value, "", "sensor", /*non_empty=*/true);
   if (!sensor) return fail(sensor.error());

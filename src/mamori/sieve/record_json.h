@@ -1,25 +1,28 @@
 #pragma once
-// sieve/record_json: the on-disk and on-wire form of a Record (record.h), version 1. This
+// sieve/record_json: the on-disk and on-wire form of a Record (record.h), version 2. This
 // header is the format's specification; the store keeps exactly these lines, and
 // `mamori records --format jsonl` prints them.
 //
 // One record is one JSON object with exactly these keys, in this order (the schema is closed,
 // I2: a reader rejects any other key, at any depth):
 //
-//   v           1 (kRecordVersion); readers reject other versions
+//   v           2 (kRecordVersion); readers accept 1 and 2 (1 never has pseudonyms)
 //   sensor      non-empty string
 //   flow        32 hex digits
 //   category    "FF" | "FD" | "DF" | "DD"
 //   first_seen  RFC 3339 UTC with exactly six fractional digits, "2026-11-22T02:37:19.123456Z"
 //   last_seen   same form, not before first_seen
 //   proto       "tcp" | "udp" | "icmp" | "icmpv6" | the IP protocol number as decimal text
-//   src, dst    {"ip": text IPv4/IPv6, "port": 0..65535, "country": "JP" | null (unknown)}
-//               src is the initiator
+//   src, dst    {"ip": address, "port": 0..65535, "country": "JP" | null (unknown)}
+//               src is the initiator. An address is IPv4/IPv6 text in clear, or a pseudonym
+//               "p<epoch>:<IPv4/IPv6 text>" (I5: the prefix-preserving pseudonym under key
+//               epoch ≥ 1; the country is the real address's). The "p" marks the field.
 //   packets     {"fwd": uint64, "rev": uint64}; fwd is src→dst
 //   bytes       {"fwd": uint64, "rev": uint64}
 //   tcp_flags   letters of "SAFPRUEC" in that order, only those seen ("" for none / not TCP)
 //   dns         [{"name": string, "type": 0..65535, "rcode": 0..255 | null (no response),
-//                 "answers": [ip text, ...] (≤ decode::kMaxDnsAnswers)}, ...]
+//                 "answers": [address, ...] (≤ decode::kMaxDnsAnswers; all in clear or
+//                 all pseudonyms of one epoch)}, ...]
 //               (≤ kMaxDnsEntries)
 //   tls         null | {"sni": string, "alpn": [string, ...], "version": string,
 //                       "ja3": string, "ja3_hash": string, "ja4": string}

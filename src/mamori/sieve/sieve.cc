@@ -1,9 +1,14 @@
 #include "mamori/sieve/sieve.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <random>
 #include <string_view>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "mamori/decode/app.h"
 #include "mamori/flow/flow_table.h"
@@ -22,19 +27,13 @@ struct FlowNotes {
   RuleIndex first_rule = 0;  // the rule that selected the flow (recall tag)
 };
 
-constexpr std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+// Flow ids are keyed with a secret drawn per run and forgotten with it: an id computed from
+// the five-tuple alone could be brute-forced back to a pseudonymized address (an IPv4 /8 is
+// 2^24 guesses), undoing I5 for every record.
+using FlowIdKey = std::array<std::uint8_t, 32>;
 
-std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes, std::uint64_t seed) {
-  std::uint64_t h = seed;
-  for (const auto b : bytes) h = mix64(h ^ b) + 0x9e3779b97f4a7c15ULL;
-  return h;
+void append_be(std::vector<std::uint8_t>& out, std::uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
 }
 
 bool looks_like_http_request(std::span<const std::uint8_t> payload) {
@@ -79,14 +78,7 @@ Opening opening_of(const decode::DecodedPacket& packet) {
 struct Sieve::State {
   State(const SieveConfig& config, const scope::Classifier& classifier,
         const CompiledRuleset& rules, RecordSink& sink, flow::FlowTable table)
-      : config(config),
-        classifier(classifier),
-        rules(rules),
-        sink(sink),
-        flows(std::move(table)),
-        sensor_seed(hash_bytes(
-            {reinterpret_cast<const std::uint8_t*>(config.sensor.data()), config.sensor.size()},
-            0x6d616d6f7269ULL)) {}
+      : config(config), classifier(classifier), rules(rules), sink(sink), flows(std::move(table)) {}
 
   const SieveConfig& config;
   const scope::Classifier& classifier;
@@ -94,7 +86,7 @@ struct Sieve::State {
   RecordSink& sink;
   MatchScratch scratch;
   flow::FlowTable flows;
-  std::uint64_t sensor_seed;
+  FlowIdKey flow_id_key{};
 
   std::vector<FlowNotes> notes;
   std::vector<std::uint32_t> free_notes;
@@ -118,6 +110,7 @@ struct Sieve::State {
   void decide(flow::FlowEntry& entry);
   void on_flow_end(flow::FlowEntry& entry, flow::EndReason reason);
   void emit_record(const flow::FlowEntry& entry);
+  std::string flow_id(const flow::FlowEntry& entry) const;
 
   FlowNotes& notes_of(flow::FlowEntry& entry) {
     if (entry.annotation == flow::kNoAnnotation) {
@@ -385,15 +378,35 @@ void Sieve::State::on_flow_end(flow::FlowEntry& entry, flow::EndReason reason) {
   entry.annotation = tag;
 }
 
+std::string Sieve::State::flow_id(const flow::FlowEntry& entry) const {
+  std::vector<std::uint8_t> message;
+  message.reserve(48);
+  const auto initiator = entry.initiator().bytes();
+  const auto responder = entry.responder().bytes();
+  message.insert(message.end(), initiator.begin(), initiator.end());
+  message.insert(message.end(), responder.begin(), responder.end());
+  append_be(message, entry.initiator_port(), 2);
+  append_be(message, entry.responder_port(), 2);
+  append_be(message, entry.protocol(), 1);
+  append_be(message, static_cast<std::uint64_t>(entry.first_seen().nanos), 8);
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), flow_id_key.data(), static_cast<int>(flow_id_key.size()), message.data(),
+       message.size(), mac.data(), &length);
+  std::string id;
+  id.reserve(32);
+  constexpr std::string_view kHex = "0123456789abcdef";
+  for (std::size_t i = 0; i < 16; ++i) {
+    id.push_back(kHex[mac[i] >> 4]);
+    id.push_back(kHex[mac[i] & 0x0f]);
+  }
+  return id;
+}
+
 void Sieve::State::emit_record(const flow::FlowEntry& entry) {
   Record record;
   record.sensor = config.sensor;
-  std::uint64_t h1 = hash_bytes(entry.initiator().bytes(), sensor_seed);
-  h1 = hash_bytes(entry.responder().bytes(), h1);
-  h1 = mix64(h1 ^ (std::uint64_t{entry.initiator_port()} << 24) ^
-             (std::uint64_t{entry.responder_port()} << 8) ^ entry.protocol());
-  const std::uint64_t h2 = mix64(h1 ^ static_cast<std::uint64_t>(entry.first_seen().nanos));
-  record.flow_id = fmt::format("{:016x}{:016x}", h1, h2);
+  record.flow_id = flow_id(entry);
   record.category = entry.category;
   record.first_seen = entry.first_seen();
   record.last_seen = entry.last_seen();
@@ -437,6 +450,9 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
                             .hash_seed = (std::uint64_t{entropy()} << 32) | entropy()});
   if (!table) return fail(table.error());
   auto state = std::make_unique<State>(config, classifier, rules, sink, std::move(*table));
+  if (RAND_bytes(state->flow_id_key.data(), static_cast<int>(state->flow_id_key.size())) != 1) {
+    return fail("sieve: no randomness for the flow id key (OpenSSL RAND_bytes failed)");
+  }
   if (auto prepared = state->scratch.prepare(rules); !prepared) return fail(prepared.error());
   return std::unique_ptr<Sieve>(new Sieve(std::move(state)));
 }

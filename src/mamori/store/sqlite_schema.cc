@@ -35,7 +35,7 @@ namespace {
 //  - users, api_tokens (SHA-256 hex digests only, never tokens) and consents (the JSON of
 //    governance::consent_to_json is the source of truth; the other columns index it) hold
 //    governance/storage.h.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE runs (
   id           INTEGER PRIMARY KEY,
@@ -124,6 +124,12 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_agreement ON consents(agreement_id);
 CREATE INDEX consents_user ON consents(user);
+)sql",
+    // 3: pseudonymized endpoints (I5). The address columns then hold the pseudonym, and the
+    // epoch column says so: a prefix query names the epoch it means (0 = clear addresses).
+    R"sql(
+ALTER TABLE records ADD COLUMN src_epoch INTEGER NOT NULL DEFAULT 0 CHECK (src_epoch >= 0);
+ALTER TABLE records ADD COLUMN dst_epoch INTEGER NOT NULL DEFAULT 0 CHECK (dst_epoch >= 0);
 )sql",
 };
 

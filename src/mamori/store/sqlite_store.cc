@@ -49,9 +49,14 @@ AddressRange range_of(const Prefix& prefix) {
   return range;
 }
 
-std::string endpoint_condition(std::string_view column, bool exclude_v4) {
-  if (!exclude_v4) return fmt::format("r.{0} BETWEEN :lo AND :hi", column);
-  return fmt::format("(r.{0} BETWEEN :lo AND :hi AND r.{0} NOT BETWEEN :v4lo AND :v4hi)", column);
+// `side` is "src" or "dst": its address column within the range, under the queried epoch.
+std::string endpoint_condition(std::string_view side, bool exclude_v4) {
+  if (!exclude_v4)
+    return fmt::format("(r.{0}_ip BETWEEN :lo AND :hi AND r.{0}_epoch = :epoch)", side);
+  return fmt::format(
+      "(r.{0}_ip BETWEEN :lo AND :hi AND r.{0}_ip NOT BETWEEN :v4lo AND :v4hi AND "
+      "r.{0}_epoch = :epoch)",
+      side);
 }
 
 // SQL for a query (or its count). Queries with a rule are driven by the matches index
@@ -67,8 +72,8 @@ std::string build_sql(const RecordQuery& query, bool count) {
   if (by_rule) conditions.emplace_back("m.rule = :rule");
   if (query.address) {
     const bool exclude_v4 = range_of(*query.address).exclude_v4;
-    conditions.push_back(fmt::format("({} OR {})", endpoint_condition("src_ip", exclude_v4),
-                                     endpoint_condition("dst_ip", exclude_v4)));
+    conditions.push_back(fmt::format("({} OR {})", endpoint_condition("src", exclude_v4),
+                                     endpoint_condition("dst", exclude_v4)));
   }
   if (query.since) conditions.emplace_back("r.first_seen >= :since");
   if (query.until) conditions.emplace_back("r.first_seen < :until");
@@ -100,6 +105,7 @@ void bind_query(Statement& statement, const RecordQuery& query) {
     const AddressRange range = range_of(*query.address);
     statement.bind_blob(statement.index_of(":lo"), range.low);
     statement.bind_blob(statement.index_of(":hi"), range.high);
+    statement.bind(statement.index_of(":epoch"), std::int64_t{query.address_epoch});
     if (range.exclude_v4) {
       statement.bind_blob(statement.index_of(":v4lo"), kV4Low);
       statement.bind_blob(statement.index_of(":v4hi"), kV4High);
@@ -139,7 +145,8 @@ class SqliteStore final : public Store {
     if (options_.read_only) return {};
     auto insert_record = db_.prepare(
         "INSERT INTO records (run_id, first_seen, last_seen, category, src_ip, dst_ip, record, "
-        "stored_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "stored_at, expires_at, src_epoch, dst_epoch) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         true);
     if (!insert_record) return fail(insert_record.error());
     insert_record_ = std::move(*insert_record);
@@ -432,6 +439,8 @@ class SqliteStore final : public Store {
     insert_record_.bind(7, std::string_view(sieve::record_to_json_line(record)));
     insert_record_.bind(8, stored_at);
     insert_record_.bind(9, expires_at);
+    insert_record_.bind(10, std::int64_t{record.src.pseudonym_epoch});
+    insert_record_.bind(11, std::int64_t{record.dst.pseudonym_epoch});
     if (auto ok = insert_record_.run(); !ok) return fail(ok.error());
     const RecordId id = db_.last_insert_id();
     // The same matches the JSON line carries (it is capped at kMaxMatches).

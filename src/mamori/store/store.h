@@ -97,8 +97,11 @@ inline constexpr std::size_t kDefaultQueryLimit = 1000;
 struct RecordQuery {
   std::optional<std::string> rule = {};  // records with a match of this rule id
   std::optional<Prefix> address = {};    // src or dst inside the prefix
-  std::optional<Timestamp> since = {};   // first_seen >= since
-  std::optional<Timestamp> until = {};   // first_seen < until
+  // The key epoch of the addresses `address` means: 0 for clear addresses, else the prefix
+  // is of pseudonyms of that epoch (prefix-preserving, so a pseudonymous subnet is queryable).
+  std::uint32_t address_epoch = 0;
+  std::optional<Timestamp> since = {};  // first_seen >= since
+  std::optional<Timestamp> until = {};  // first_seen < until
   std::optional<scope::Category> category = {};
   std::optional<RunId> run = {};
   std::optional<RecordId> after = {};      // paging: only ids > after (pass the last id seen)
