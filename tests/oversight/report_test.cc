@@ -228,6 +228,40 @@ TEST(OversightReport, RunEndedBeforePeriodIsNotCounted) {
   EXPECT_EQ(d.records.stored, 0u);
 }
 
+TEST(OversightReport, Invariant_I5_ReidentificationsByRolePurposeGrantAndRefusals) {
+  auto s = sample_scenario();
+  s.ledger.add("2026-12-22T00:00:00Z", "reidentification.granted", {{"grant", {{"id", "g-1"}}}});
+  const nlohmann::json done = {{"user", "a1"},
+                               {"role", "analyst"},
+                               {"purpose", "attack-analysis"},
+                               {"grant_id", "g-1"},
+                               {"pseudonyms", {"p1:100.1.2.3", "p1:100.1.2.4"}},
+                               {"count", 2}};
+  s.ledger.add("2026-12-22T00:00:01Z", "pseudonym.reidentified", done);
+  s.ledger.add("2026-12-22T00:00:02Z", "pseudonym.reidentified", done);
+  s.ledger.add("2026-12-22T00:00:03Z", "pseudonym.reidentification_refused",
+               {{"refusal", "no-grant"}, {"pseudonyms", {"p1:100.1.2.3"}}});
+  s.ledger.add("2040-01-01T00:00:00Z", "pseudonym.reidentified", done);  // after the period
+  s.inputs.leaves = s.ledger.leaves;
+  const auto d = build(s);
+  const auto& r = d.reidentification;
+  EXPECT_EQ(r.grants, 1u);
+  EXPECT_EQ(r.total_events, 2u);
+  EXPECT_EQ(r.total_pseudonyms, 4u);
+  ASSERT_EQ(r.done.size(), 1u);
+  EXPECT_EQ(r.done[0].role, "analyst");
+  EXPECT_EQ(r.done[0].purpose, "attack-analysis");
+  EXPECT_EQ(r.done[0].grant_id, "g-1");
+  EXPECT_EQ(r.total_refusals, 1u);
+  EXPECT_EQ(r.refusals_by_kind.at("no-grant"), 1u);
+  EXPECT_EQ(d.other_events.count("pseudonym.reidentified"), 0u);
+  // The report names pseudonym counts, never the pseudonyms.
+  const std::string html = render_html(d);
+  EXPECT_NE(html.find("Re-identification"), std::string::npos);
+  EXPECT_EQ(html.find("p1:100.1.2.3"), std::string::npos);
+  EXPECT_EQ(render_json(d)["reidentification"]["total_pseudonyms"], 4);
+}
+
 TEST(OversightReport, MalformedBodiesAreAnomaliesNotFailures) {
   auto s = sample_scenario();
   const auto bad_run = s.ledger.add("2026-12-22T00:00:00Z", "run.ended", {{"summary", 3}});

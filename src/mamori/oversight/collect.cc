@@ -152,6 +152,17 @@ class Collector {
     if (type == ev::kAccessRead) return access_read(entry);
     if (type == ev::kAccessRefused) return access_refused(entry);
     if (type == ev::kConsentRecorded) return consent_recorded(seq, entry);
+    if (type == ev::kReidentificationGranted) {
+      ++out_.reidentification.grants;
+      return;
+    }
+    if (type == ev::kReidentified) return reidentified(entry);
+    if (type == ev::kReidentificationRefused) {
+      std::string refusal = text_or_empty(entry.body, "refusal");
+      ++out_.reidentification.refusals_by_kind[refusal.empty() ? "unspecified" : refusal];
+      ++out_.reidentification.total_refusals;
+      return;
+    }
     if (type == ev::kUserAdded) {
       ++out_.accounts.users_added;
       ++out_.accounts.users_added_by_role[text_or_empty(entry.body, "role")];
@@ -298,6 +309,14 @@ class Collector {
         governance::is_criminal_investigation(purpose);
   }
 
+  void reidentified(const ledger::LedgerEntry& entry) {
+    const json& body = entry.body;
+    auto& group = reidentified_[{text_or_empty(body, "role"), text_or_empty(body, "purpose"),
+                                 text_or_empty(body, "grant_id")}];
+    ++group.events;
+    group.pseudonyms += counter(body, "count");
+  }
+
   void consent_recorded(std::uint64_t seq, const ledger::LedgerEntry& entry) {
     const json* body = field(entry.body, "consent");
     auto consent = body != nullptr ? governance::consent_from_json(*body)
@@ -405,6 +424,13 @@ class Collector {
   }
 
   void finish_access() {
+    auto& reidentification = out_.reidentification;
+    for (auto& [key, group] : reidentified_) {
+      std::tie(group.role, group.purpose, group.grant_id) = key;
+      reidentification.total_events += group.events;
+      reidentification.total_pseudonyms += group.pseudonyms;
+      reidentification.done.push_back(group);
+    }
     auto& access = out_.access;
     for (auto& [key, group] : reads_) {
       group.role = key.first;
@@ -430,6 +456,8 @@ class Collector {
   std::map<std::pair<std::string, std::string>, RunTrack> runs_;    // (sensor, run id)
   std::map<std::pair<std::string, std::string>, ReadGroup> reads_;  // (role, purpose)
   std::map<std::pair<std::string, std::string>, AccessRefusalGroup> refusals_;
+  // (role, purpose, grant id)
+  std::map<std::tuple<std::string, std::string, std::string>, ReidentificationGroup> reidentified_;
 };
 
 }  // namespace

@@ -366,6 +366,37 @@ void access(Out out, const ReportData& d) {
   fmt::format_to(out, "{}\n", svg_bar_chart("目的別の閲覧回数 / Reads by purpose", bars));
 }
 
+void reidentification(Out out, const ReportData& d) {
+  heading(out, "reidentification", "再識別 (非識別化の解除)", "Re-identification of pseudonyms");
+  const auto& r = d.reidentification;
+  fmt::format_to(out,
+                 "<p>許可 {} 件、再識別 {} 回 (仮名 {} 件)、拒否 {} 件。 / {} grants, {} "
+                 "re-identifications ({} pseudonyms), {} refused.</p>\n",
+                 n(r.grants), n(r.total_events), n(r.total_pseudonyms), n(r.total_refusals),
+                 n(r.grants), n(r.total_events), n(r.total_pseudonyms), n(r.total_refusals));
+  if (!r.done.empty()) {
+    fmt::format_to(out,
+                   "<table><tr><th>役割 / Role</th><th>目的 / Purpose</th>"
+                   "<th>許可 / Grant</th><th>回数 / Times</th><th>仮名 / Pseudonyms</th></tr>\n");
+    for (const auto& g : r.done) {
+      fmt::format_to(out,
+                     "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
+                     "<td class=\"n\">{}</td></tr>\n",
+                     or_dash(g.role), or_dash(g.purpose), or_dash(g.grant_id), n(g.events),
+                     n(g.pseudonyms));
+    }
+    fmt::format_to(out, "</table>\n");
+  }
+  if (!r.refusals_by_kind.empty()) {
+    fmt::format_to(out, "<table><tr><th>拒否の理由 / Refusal</th><th>件数 / Count</th></tr>\n");
+    for (const auto& [kind, count] : r.refusals_by_kind) {
+      fmt::format_to(out, "<tr><td><code>{}</code></td><td class=\"n\">{}</td></tr>\n", e(kind),
+                     n(count));
+    }
+    fmt::format_to(out, "</table>\n");
+  }
+}
+
 void refusals(Out out, const ReportData& d) {
   heading(out, "refusals", "拒否", "Refusals");
   fmt::format_to(out, "<h3>選別の拒否 (承認なし・不適合) / Sieve refusals</h3>\n");
@@ -578,6 +609,7 @@ std::string render_html(const ReportData& d) {
   selection_ratio(out, d);
   records(out, d);
   access(out, d);
+  reidentification(out, d);
   refusals(out, d);
   consents_and_accounts(out, d);
   provisions(out, d);

@@ -122,6 +122,23 @@ json runs_json(const RunSection& s) {
           {"rows", std::move(rows)}};
 }
 
+json reidentification_json(const ReidentificationSection& r) {
+  json done = json::array();
+  for (const auto& g : r.done) {
+    done.push_back({{"role", g.role},
+                    {"purpose", g.purpose},
+                    {"grant_id", g.grant_id},
+                    {"events", g.events},
+                    {"pseudonyms", g.pseudonyms}});
+  }
+  return {{"grants", r.grants},
+          {"total_events", r.total_events},
+          {"total_pseudonyms", r.total_pseudonyms},
+          {"done", std::move(done)},
+          {"refusals_by_kind", r.refusals_by_kind},
+          {"total_refusals", r.total_refusals}};
+}
+
 json access_json(const AccessSection& a) {
   json reads = json::array();
   for (const auto& g : a.reads) {
@@ -222,6 +239,7 @@ json render_json(const ReportData& d) {
         {"currently_stored", r.currently_stored},
         {"store_runs", r.store_runs}}},
       {"access", access_json(d.access)},
+      {"reidentification", reidentification_json(d.reidentification)},
       {"consents", std::move(consents)},
       {"accounts",
        {{"users_added", d.accounts.users_added},

@@ -176,6 +176,23 @@ struct AccessSection {
   std::uint64_t criminal_investigation_refusals = 0;
 };
 
+// ---- re-identification (I5) -----------------------------------------------------------------
+struct ReidentificationGroup {
+  std::string role;
+  std::string purpose;
+  std::string grant_id;
+  std::uint64_t events = 0;
+  std::uint64_t pseudonyms = 0;
+};
+struct ReidentificationSection {
+  std::uint64_t grants = 0;                 // reidentification.granted events in the period
+  std::vector<ReidentificationGroup> done;  // by role, purpose, grant
+  std::uint64_t total_events = 0;
+  std::uint64_t total_pseudonyms = 0;
+  std::map<std::string, std::uint64_t> refusals_by_kind;
+  std::uint64_t total_refusals = 0;
+};
+
 struct ConsentRow {
   Timestamp at;
   std::string id;
@@ -253,6 +270,7 @@ struct ReportData {
   RunSection runs;
   RecordSection records;
   AccessSection access;
+  ReidentificationSection reidentification;
   std::vector<ConsentRow> consents;
   AccountSection accounts;
   ProvisionSection provisions;
