@@ -25,9 +25,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -205,9 +205,8 @@ const Corpus& corpus() {
 
 privacy::FieldPolicy make_policy(const Corpus& corpus, const Selection& selection) {
   auto pseudonymizer = must(privacy::Pseudonymizer::create(corpus.keys), "pseudonymizer");
-  return must(privacy::FieldPolicy::create(selection.clear, selection.ruleset, *corpus.classifier,
-                                           std::move(pseudonymizer)),
-              "field policy");
+  return privacy::FieldPolicy::create(selection.clear, *selection.rules, *corpus.classifier,
+                                      std::move(pseudonymizer));
 }
 
 struct RunResult {

@@ -12,6 +12,7 @@
 #include "mamori/privacy/privacy_config.h"
 #include "mamori/scope/country_table.h"
 #include "mamori/sieve/record_json.h"
+#include "mamori/sieve/ruleset.h"
 
 namespace mamori::privacy {
 namespace {
@@ -80,16 +81,16 @@ class FieldPolicyTest : public ::testing::Test {
     classifier_ = std::make_unique<scope::Classifier>(countries_, scope::Overrides{}, options);
     auto ruleset = sieve::parse_ruleset(kRules, "test.rules.toml", ".");
     ASSERT_TRUE(ruleset) << ruleset.error().message;
-    ruleset_ = std::move(*ruleset);
+    auto compiled = sieve::CompiledRuleset::compile(*ruleset);
+    ASSERT_TRUE(compiled) << compiled.error().message;
+    rules_.emplace(std::move(*compiled));
     use(ClearAddresses::infrastructure);
   }
 
   void use(ClearAddresses clear) {
     auto pseudonymizer = Pseudonymizer::create(test_keys());
     ASSERT_TRUE(pseudonymizer) << pseudonymizer.error().message;
-    auto policy = FieldPolicy::create(clear, ruleset_, *classifier_, std::move(*pseudonymizer));
-    ASSERT_TRUE(policy) << policy.error().message;
-    policy_.emplace(std::move(*policy));
+    policy_.emplace(FieldPolicy::create(clear, *rules_, *classifier_, std::move(*pseudonymizer)));
   }
 
   IpAddress reidentify(const IpAddress& pseudonym) {
@@ -120,7 +121,7 @@ class FieldPolicyTest : public ::testing::Test {
 
   std::shared_ptr<const scope::CountryTable> countries_;
   std::unique_ptr<scope::Classifier> classifier_;
-  sieve::Ruleset ruleset_;
+  std::optional<sieve::CompiledRuleset> rules_;
   std::optional<FieldPolicy> policy_;
 };
 
@@ -225,17 +226,27 @@ TEST_F(FieldPolicyTest, Invariant_I5_DnsAnswersWithADomesticAddressArePseudonymi
 }
 
 TEST_F(FieldPolicyTest, ClientFingerprintMatchNamesTheInitiator) {
+  const sieve::TlsInfo hello{"", {}, "1.2", "", "3a366762f6c191d06acf4daf46ecd6ca", ""};
   Record fd = record(Category::FD, kDeServer, kJpHost);
+  fd.tls = hello;
   fd.matches = {{"tool-ja3", RuleKind::ja3, {}}};
   policy_->apply(fd);
   EXPECT_EQ(fd.src.ip, kDeServer);
   expect_pseudonym_of(fd.dst, kJpHost);
 
   Record ff = record(Category::FF, kDeServer, kUsOther);
+  ff.tls = hello;
   ff.matches = {{"tool-ja3", RuleKind::ja3, {}}};
   policy_->apply(ff);
   EXPECT_EQ(ff.src.ip, kDeServer);
   expect_pseudonym_of(ff.dst, kUsOther);
+
+  // The match is only believed when the record's own fingerprint is the rule's.
+  Record other = record(Category::FF, kDeServer, kUsOther);
+  other.tls = sieve::TlsInfo{"", {}, "1.2", "", std::string(32, '0'), ""};
+  other.matches = {{"tool-ja3", RuleKind::ja3, {}}};
+  policy_->apply(other);
+  expect_pseudonym_of(other.src, kDeServer);
 }
 
 TEST_F(FieldPolicyTest, MatchesThatNameNoEndpointKeepNothingClear) {

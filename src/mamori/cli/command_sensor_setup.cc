@@ -48,7 +48,6 @@ Result<Sensor> load_sensor(const std::string& config_path) {
       .config_hash = sieve::to_hex(sieve::sha256(*config_bytes)),
       .classifier = std::move(classifier),
       .rules = std::move(*compiled),
-      .ruleset = std::move(*ruleset),
       .privacy = std::move(*privacy),
       .countries = std::move(table),
       .overrides = std::move(overrides),

@@ -184,7 +184,7 @@ Result<privacy::FieldPolicy> open_field_policy(const Sensor& sensor,
   if (!key_file) return fail(key_file.error());
   auto pseudonymizer = privacy::Pseudonymizer::open(*key_file);
   if (!pseudonymizer) return fail(pseudonymizer.error());
-  return privacy::FieldPolicy::create(sensor.privacy.clear, sensor.ruleset, *sensor.classifier,
+  return privacy::FieldPolicy::create(sensor.privacy.clear, sensor.rules, *sensor.classifier,
                                       std::move(*pseudonymizer));
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // cli/sensor_setup: builds everything a sieve run needs from one mamori.toml: the validated
-// configuration, the country classifier, the ruleset (source and compiled) and the
-// de-identification settings. Built once, immutable.
+// configuration, the country classifier, the compiled ruleset and the de-identification
+// settings. Built once, immutable.
 
 #include <memory>
 #include <string>
@@ -11,7 +11,6 @@
 #include "mamori/privacy/privacy_config.h"
 #include "mamori/scope/classifier.h"
 #include "mamori/sieve/matchers.h"
-#include "mamori/sieve/ruleset.h"
 #include "mamori/sieve/sieve_config.h"
 
 namespace mamori::cli {
@@ -21,7 +20,6 @@ struct Sensor {
   std::string config_hash;  // SHA-256 of the configuration file's bytes
   std::unique_ptr<scope::Classifier> classifier;
   sieve::CompiledRuleset rules;
-  sieve::Ruleset ruleset;  // the source of `rules`: the field policy looks matches up in it
   privacy::PrivacyConfig privacy;
   // What the classifier was built from, so that an approval can narrow it.
   std::shared_ptr<const scope::CountryTable> countries;

@@ -113,50 +113,47 @@ Result<ClearAddresses> parse_clear_addresses(std::string_view text) {
       "pseudonymized)");
 }
 
-Result<FieldPolicy> FieldPolicy::create(ClearAddresses clear, const sieve::Ruleset& ruleset,
-                                        const scope::Classifier& classifier,
-                                        Pseudonymizer pseudonymizer) {
-  auto rules = RuleIndex::create(ruleset);
-  if (!rules) return fail("field policy: {}", rules.error().message);
-  return FieldPolicy(clear, std::move(*rules), classifier, std::move(pseudonymizer));
+FieldPolicy FieldPolicy::create(ClearAddresses clear, const sieve::CompiledRuleset& rules,
+                                const scope::Classifier& classifier, Pseudonymizer pseudonymizer) {
+  return FieldPolicy(clear, rules, classifier, std::move(pseudonymizer));
 }
 
-FieldPolicy::FieldPolicy(ClearAddresses clear, RuleIndex rules, const scope::Classifier& classifier,
-                         Pseudonymizer pseudonymizer)
+FieldPolicy::FieldPolicy(ClearAddresses clear, const sieve::CompiledRuleset& rules,
+                         const scope::Classifier& classifier, Pseudonymizer pseudonymizer)
     : clear_(clear),
-      rules_(std::move(rules)),
+      rules_(&rules),
       classifier_(&classifier),
       pseudonymizer_(std::move(pseudonymizer)) {}
 
-bool FieldPolicy::is_infrastructure(const sieve::Record& record, const sieve::Endpoint& endpoint,
-                                    bool responder) const {
-  using sieve::RuleKind;
+bool FieldPolicy::record_matched_any(const sieve::Record& record,
+                                     const sieve::MatchSet& candidates) const {
   const std::size_t matches = std::min(record.matches.size(), sieve::kMaxMatches);
-  for (std::size_t i = 0; i < matches; ++i) {
-    const sieve::Match& match = record.matches[i];
-    const RuleIndex::Rule* rule = rules_.find(match.rule, match.kind);
-    if (rule == nullptr) continue;
-    switch (match.kind) {
-      case RuleKind::ip:
-        if (RuleIndex::lists(*rule, endpoint.ip)) return true;
-        break;
-      case RuleKind::domain:
-        if (!responder) break;
-        if (record.tls && RuleIndex::matches_domain(*rule, record.tls->sni)) return true;
-        for (const auto& http : record.http) {
-          if (RuleIndex::matches_domain(*rule, http.host)) return true;
-        }
-        break;
-      case RuleKind::ja3:
-      case RuleKind::ja4:
-        if (!responder) return true;
-        break;
-      case RuleKind::port:
-      case RuleKind::bytes:
-        break;
+  for (const sieve::RuleIndex rule : candidates.rules()) {
+    for (std::size_t i = 0; i < matches; ++i) {
+      const sieve::Match& match = record.matches[i];
+      if (match.kind == rules_->rule_kind(rule) && match.rule == rules_->rule_id(rule)) {
+        return true;
+      }
     }
   }
   return false;
+}
+
+bool FieldPolicy::is_infrastructure(const sieve::Record& record, const sieve::Endpoint& endpoint,
+                                    bool responder) const {
+  // A rule counts only if the record matched it and it matches this endpoint (or the name the
+  // flow gave it): a match of another ruleset's rule id keeps nothing clear.
+  sieve::MatchSet candidates;
+  rules_->match_ip(endpoint.ip, candidates);
+  if (responder) {
+    if (record.tls) rules_->match_domain(record.tls->sni, candidates);
+    for (const auto& http : record.http) rules_->match_domain(http.host, candidates);
+  } else if (record.tls) {
+    // The client software's fingerprint names the initiator.
+    rules_->match_ja3(record.tls->ja3_hash, candidates);
+    rules_->match_ja4(record.tls->ja4, candidates);
+  }
+  return record_matched_any(record, candidates);
 }
 
 bool FieldPolicy::answers_stay_clear(const sieve::Record& record,
@@ -166,22 +163,15 @@ bool FieldPolicy::answers_stay_clear(const sieve::Record& record,
     if (classifier_->is_domestic(answer)) return false;
   }
   if (clear_ == ClearAddresses::foreign) return true;
-  std::vector<bool> listed(entry.answers.size(), false);
-  const std::size_t matches = std::min(record.matches.size(), sieve::kMaxMatches);
-  for (std::size_t i = 0; i < matches; ++i) {
-    const sieve::Match& match = record.matches[i];
-    const RuleIndex::Rule* rule = rules_.find(match.rule, match.kind);
-    if (rule == nullptr) continue;
-    if (match.kind == sieve::RuleKind::domain && RuleIndex::matches_domain(*rule, entry.name)) {
-      return true;
-    }
-    if (match.kind == sieve::RuleKind::ip) {
-      for (std::size_t a = 0; a < entry.answers.size(); ++a) {
-        if (RuleIndex::lists(*rule, entry.answers[a])) listed[a] = true;
-      }
-    }
-  }
-  return std::all_of(listed.begin(), listed.end(), [](bool b) { return b; });
+  // The answers of a name a domain rule of the record matched are that name's servers.
+  sieve::MatchSet names;
+  rules_->match_domain(entry.name, names);
+  if (record_matched_any(record, names)) return true;
+  return std::all_of(entry.answers.begin(), entry.answers.end(), [&](const IpAddress& answer) {
+    sieve::MatchSet listed;
+    rules_->match_ip(answer, listed);
+    return record_matched_any(record, listed);
+  });
 }
 
 void FieldPolicy::pseudonymize_endpoint(sieve::Endpoint& endpoint) {

@@ -12,7 +12,8 @@
 //               attack infrastructure stay clear, everything else is pseudonymized;
 //       clear = "foreign":  every foreign address stays clear (e.g. FF-only research links);
 //       clear = "none":     every address is pseudonymized.
-//   "Matched infrastructure" is decided from the approved ruleset (rule_index.h), never
+//   "Matched infrastructure" is decided by asking the approved compiled ruleset which of its
+//   rules the endpoint or name matches, and keeping those the record matched too, never
 //   guessed: an endpoint an ip rule lists; the responder of a flow whose TLS SNI or HTTP Host
 //   a domain rule matched (the server the name named); the initiator of a flow a ja3/ja4 rule
 //   matched (the client software is the attack tool). Port and bytes matches name no endpoint.
@@ -33,10 +34,9 @@
 
 #include "mamori/core/error.h"
 #include "mamori/privacy/pseudonymizer.h"
-#include "mamori/privacy/rule_index.h"
 #include "mamori/scope/classifier.h"
+#include "mamori/sieve/matchers.h"
 #include "mamori/sieve/record.h"
-#include "mamori/sieve/ruleset.h"
 #include "mamori/sieve/sieve.h"
 
 namespace mamori::privacy {
@@ -56,10 +56,9 @@ struct FieldPolicyStats {
 class FieldPolicy {
  public:
   // The classifier and ruleset must outlive the policy; the ruleset is the approved one the
-  // sieve runs (a record's matches are looked up in it).
-  static Result<FieldPolicy> create(ClearAddresses clear, const sieve::Ruleset& ruleset,
-                                    const scope::Classifier& classifier,
-                                    Pseudonymizer pseudonymizer);
+  // sieve runs (the same compiled matchers, so nothing is built twice).
+  static FieldPolicy create(ClearAddresses clear, const sieve::CompiledRuleset& rules,
+                            const scope::Classifier& classifier, Pseudonymizer pseudonymizer);
 
   // Pseudonymizes the record in place. Addresses already pseudonymized are left alone, so
   // applying twice changes nothing.
@@ -70,8 +69,11 @@ class FieldPolicy {
   const FieldPolicyStats& stats() const { return stats_; }
 
  private:
-  FieldPolicy(ClearAddresses clear, RuleIndex rules, const scope::Classifier& classifier,
-              Pseudonymizer pseudonymizer);
+  FieldPolicy(ClearAddresses clear, const sieve::CompiledRuleset& rules,
+              const scope::Classifier& classifier, Pseudonymizer pseudonymizer);
+
+  // Whether a rule the record matched (by id and kind) is among `candidates`.
+  bool record_matched_any(const sieve::Record& record, const sieve::MatchSet& candidates) const;
 
   bool is_infrastructure(const sieve::Record& record, const sieve::Endpoint& endpoint,
                          bool responder) const;
@@ -81,7 +83,7 @@ class FieldPolicy {
   void pseudonymize_reverse_name(std::string& name);
 
   ClearAddresses clear_;
-  RuleIndex rules_;
+  const sieve::CompiledRuleset* rules_;
   const scope::Classifier* classifier_;
   Pseudonymizer pseudonymizer_;
   FieldPolicyStats stats_;

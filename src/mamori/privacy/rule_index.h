@@ -1,8 +1,9 @@
 #pragma once
 // privacy/rule_index: the approved ruleset's ip prefixes and domain values, by rule id. A
 // record keeps which rules matched but not which endpoint or name a match was about; this
-// answers that afterwards, exactly, for the field policy (which addresses are matched attack
-// infrastructure and may stay clear) and for shareable aggregates (which value to name).
+// answers that afterwards, exactly, for shareable aggregates, which must name the rule's value
+// (not the observed name) and run where no compiled ruleset exists. (The field policy runs in
+// the sieve and asks the sieve's compiled matchers instead.)
 
 #include <set>
 #include <string>
