@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "mamori/core/utf8.h"
 #include "mamori/governance/json_fields.h"
 
 namespace mamori::governance {
@@ -50,45 +51,18 @@ bool is_separator(std::uint32_t code) {
   return code == 0x3000 || code == 0x30fb || code == 0xff65 || code == 0x00a0;
 }
 
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-  }
-}
-
 std::string fold_purpose(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80             ? 1
-                         : (byte & 0xe0) == 0xc0 ? 2
-                         : (byte & 0xf0) == 0xe0 ? 3
-                                                 : 4;
-    if (i + length > text.size() || !detail::is_valid_utf8(text.substr(i, length))) {
-      out.push_back(text[i]);  // not UTF-8: keep the byte, it can only fail to match
-      ++i;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t at = pos;
+    const auto decoded = decode_utf8(text, pos);
+    if (!decoded) {
+      out.push_back(text[at]);  // not UTF-8: keep the byte, it can only fail to match
       continue;
     }
-    std::uint32_t code = length == 1 ? byte : byte & (0x7fu >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3fu);
-    }
-    i += length;
-    if (code >= 0xff01 && code <= 0xff5e) code -= 0xfee0;  // full-width ASCII
+    char32_t code = fold_fullwidth_ascii(*decoded);
     if (is_separator(code)) continue;
     if (code >= 'A' && code <= 'Z') code += 'a' - 'A';
     append_utf8(out, code);

@@ -118,44 +118,6 @@ Result<void> JsonFields::result() const {
   return {};
 }
 
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    std::uint32_t minimum = 0;
-    if ((byte & 0xe0) == 0xc0) {
-      length = 2;
-      code = byte & 0x1fu;
-      minimum = 0x80;
-    } else if ((byte & 0xf0) == 0xe0) {
-      length = 3;
-      code = byte & 0x0fu;
-      minimum = 0x800;
-    } else if ((byte & 0xf8) == 0xf0) {
-      length = 4;
-      code = byte & 0x07u;
-      minimum = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
-}
-
 std::string dump_compact(const json& json) {
   return json.dump(-1, ' ', false, json::error_handler_t::replace);
 }

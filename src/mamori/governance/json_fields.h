@@ -15,6 +15,7 @@
 
 #include "mamori/core/error.h"
 #include "mamori/core/time.h"
+#include "mamori/core/utf8.h"
 
 namespace mamori::governance::detail {
 
@@ -52,7 +53,7 @@ class JsonFields {
 };
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates).
-bool is_valid_utf8(std::string_view text);
+using mamori::is_valid_utf8;  // core/utf8.h
 
 // nlohmann::json::dump never throws here: compact, UTF-8 kept as is, invalid UTF-8 replaced
 // (callers validate text before anything is signed, so replacement never reaches a signature).
