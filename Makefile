@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test test-asan fuzz-build fuzz-smoke bench demo format clean
+.PHONY: all setup build test tidy test-asan fuzz-build fuzz-smoke bench demo format clean
 
 all: build
 
@@ -20,6 +20,11 @@ build: setup $(BUILD)/build.ninja
 
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 600
+
+# clang-tidy on the sources changed since TIDY_BASE (default: the commit before HEAD).
+TIDY_BASE ?= HEAD~1
+tidy: build
+	./scripts/tidy $(TIDY_BASE)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: setup

@@ -130,8 +130,10 @@ Decision decide(const Installation& installation, const Authentication& authenti
       governance::decide_read(installation.governance.access, user, purpose.value_or(""), {}, {});
   if (access.refusal)
     return {std::string(governance::to_string(*access.refusal)), access.message, {}};
+  // decide_read refuses an empty purpose, so one is present here.
+  const std::string& stated = purpose.value_or("");
   const auto decision =
-      governance::check_reidentification(grants, trusted, user.role, *purpose, SystemClock().now());
+      governance::check_reidentification(grants, trusted, user.role, stated, SystemClock().now());
   if (decision.refusal) {
     return {std::string(governance::to_string(*decision.refusal)), decision.message, {}};
   }

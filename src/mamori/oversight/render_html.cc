@@ -245,7 +245,7 @@ void runs(Out out, const ReportData& d) {
                       n(c.selected_flows), format_percent(c.selection_ratio()));
     }
     std::string basis = e(row.legal_basis);
-    if (!row.legal_basis_ja.empty()) basis = e(row.legal_basis_ja) + "<br>" + basis;
+    if (!row.legal_basis_ja.empty()) basis = fmt::format("{}<br>{}", e(row.legal_basis_ja), basis);
     fmt::format_to(
         out,
         "<tr><td>{}</td><td>{}</td><td>{}<br><span class=\"note\">{}</span></td><td>{}</td>"
@@ -360,6 +360,7 @@ void access(Out out, const ReportData& d) {
     fmt::format_to(out, "</table>\n");
   }
   std::vector<Bar> bars;
+  bars.reserve(a.reads_by_purpose.size());
   for (const auto& [purpose, count] : a.reads_by_purpose) {
     bars.push_back({purpose.empty() ? "—" : purpose, static_cast<double>(count), n(count)});
   }

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "mamori/decode/app.h"
@@ -79,6 +80,9 @@ struct Sieve::State {
   State(const SieveConfig& config, const scope::Classifier& classifier,
         const CompiledRuleset& rules, RecordSink& sink, flow::FlowTable table)
       : config(config), classifier(classifier), rules(rules), sink(sink), flows(std::move(table)) {}
+  ~State() { OPENSSL_cleanse(flow_id_key.data(), flow_id_key.size()); }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
 
   const SieveConfig& config;
   const scope::Classifier& classifier;

@@ -1,7 +1,8 @@
 #pragma once
 // store/sqlite_db: thin RAII owners for an SQLite connection and its prepared statements,
-// turning SQLite result codes into mamori::Result. Internal to the SQLite backend: nothing
-// outside src/mamori/store includes this (sqlite3.h stays a private dependency).
+// turning SQLite result codes into mamori::Result. Shared by the SQLite backends (the store's,
+// and the registry's own file); sqlite3.h stays a private dependency of the store library, as
+// this header only forward-declares its types.
 
 #include <cstdint>
 #include <span>

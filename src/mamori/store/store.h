@@ -44,7 +44,7 @@ namespace mamori::store {
 using RunId = std::int64_t;
 using RecordId = std::int64_t;
 
-inline constexpr Duration kDefaultRetention = Duration::seconds(180 * 86400);
+inline constexpr Duration kDefaultRetention = Duration::seconds(std::int64_t{180} * 86400);
 inline constexpr Duration kMaxRetention = Duration::seconds(100LL * 366 * 86400);
 
 struct RunInfo {
