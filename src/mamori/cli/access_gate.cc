@@ -10,6 +10,7 @@
 #include "mamori/governance/approval.h"
 #include "mamori/governance/events.h"
 #include "mamori/governance/signed_document.h"
+#include "mamori/sieve/record.h"
 
 namespace mamori::cli {
 namespace {
@@ -132,11 +133,7 @@ Result<void> apply_time_range(const std::optional<std::string>& since,
 nlohmann::json query_to_json(const store::RecordQuery& query) {
   nlohmann::json json = nlohmann::json::object();
   if (query.rule) json["rule"] = *query.rule;
-  if (query.address) {
-    json["address"] = query.address_epoch == 0
-                          ? query.address->to_string()
-                          : fmt::format("p{}:{}", query.address_epoch, query.address->to_string());
-  }
+  if (query.address) json["address"] = sieve::prefix_text(*query.address, query.address_epoch);
   if (query.since) json["since"] = format_rfc3339_micros(*query.since);
   if (query.until) json["until"] = format_rfc3339_micros(*query.until);
   if (query.category) json["category"] = scope::to_string(*query.category);

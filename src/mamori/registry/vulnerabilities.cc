@@ -335,6 +335,28 @@ std::string VulnerabilityImportError::to_string() const {
   return fmt::format("{}: {}: {}", source_name, where, message);
 }
 
+namespace {
+
+// Reads every entry with `read_entry`, keeping the good ones; a bad entry adds its errors and
+// is skipped, so the rest of the feed is still imported.
+template <class ReadEntry>
+void import_entries(const json& entries, const std::string& source_name,
+                    VulnerabilityImport& result, ReadEntry read_entry) {
+  std::unordered_map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const json& entry = entries[i];
+    if (!entry.is_object()) {
+      result.errors.push_back({source_name, i, "", "must be a JSON object"});
+      continue;
+    }
+    bool ok = false;
+    Vulnerability v = read_entry(entry, i, source_name, seen, result, ok);
+    if (ok) result.entries.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
 VulnerabilityImport import_kev(std::string_view json_text, const std::string& source_name) {
   VulnerabilityImport result;
   auto document = parse_json(json_text);
@@ -360,17 +382,7 @@ VulnerabilityImport import_kev(std::string_view json_text, const std::string& so
                              fmt::format("says {} but the file holds {} entries",
                                          it->get<std::int64_t>(), entries->size())});
   }
-  std::unordered_map<std::string, std::size_t> seen;
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    const json& entry = (*entries)[i];
-    if (!entry.is_object()) {
-      result.errors.push_back({source_name, i, "", "must be a JSON object"});
-      continue;
-    }
-    bool ok = false;
-    Vulnerability v = kev_entry(entry, i, source_name, seen, result, ok);
-    if (ok) result.entries.push_back(std::move(v));
-  }
+  import_entries(*entries, source_name, result, kev_entry);
   return result;
 }
 
@@ -397,17 +409,7 @@ VulnerabilityImport import_government(std::string_view json_text, const std::str
   }
   const json* entries = entries_array(*document, source_name, result);
   if (!entries) return result;
-  std::unordered_map<std::string, std::size_t> seen;
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    const json& entry = (*entries)[i];
-    if (!entry.is_object()) {
-      result.errors.push_back({source_name, i, "", "must be a JSON object"});
-      continue;
-    }
-    bool ok = false;
-    Vulnerability v = government_entry(entry, i, source_name, seen, result, ok);
-    if (ok) result.entries.push_back(std::move(v));
-  }
+  import_entries(*entries, source_name, result, government_entry);
   return result;
 }
 

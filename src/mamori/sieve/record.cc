@@ -32,9 +32,21 @@ constexpr std::array<FlagLetter, 8> kFlagLetters = {{{0x02, 'S'},
 
 }  // namespace
 
+namespace {
+
+std::string with_epoch(std::string text, std::uint32_t pseudonym_epoch) {
+  if (pseudonym_epoch == 0) return text;
+  return fmt::format("p{}:{}", pseudonym_epoch, text);
+}
+
+}  // namespace
+
 std::string address_text(const IpAddress& ip, std::uint32_t pseudonym_epoch) {
-  if (pseudonym_epoch == 0) return ip.to_string();
-  return fmt::format("p{}:{}", pseudonym_epoch, ip.to_string());
+  return with_epoch(ip.to_string(), pseudonym_epoch);
+}
+
+std::string prefix_text(const Prefix& prefix, std::uint32_t pseudonym_epoch) {
+  return with_epoch(prefix.to_string(), pseudonym_epoch);
 }
 
 namespace {

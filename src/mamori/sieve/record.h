@@ -117,6 +117,8 @@ struct PrefixText {
   std::uint32_t pseudonym_epoch = 0;
 };
 Result<PrefixText> parse_prefix_text(std::string_view text);
+// Inverse of parse_prefix_text().
+std::string prefix_text(const Prefix& prefix, std::uint32_t pseudonym_epoch);
 
 std::string_view to_string(RuleKind kind);
 std::optional<RuleKind> parse_rule_kind(std::string_view text);
