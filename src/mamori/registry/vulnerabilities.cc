@@ -249,7 +249,8 @@ void government_ranges(const json& entry, EntryChecker& check, Vulnerability& v)
       continue;
     }
     for (const auto& [key, value] : item.items()) {
-      if (!known_field(kRangeFields, key)) check.problem(prefix + "." + key, "unknown field");
+      if (!known_field(kRangeFields, key))
+        check.problem(fmt::format("{}.{}", prefix, key), "unknown field");
     }
     AffectedRange range;
     std::array<std::string*, 5> targets = {&range.cpe, &range.vendor, &range.product, &range.from,
@@ -259,7 +260,7 @@ void government_ranges(const json& entry, EntryChecker& check, Vulnerability& v)
       const auto field = item.find(key);
       if (field == item.end() || field->is_null()) continue;
       if (!field->is_string()) {
-        check.problem(prefix + "." + key, "must be a string");
+        check.problem(fmt::format("{}.{}", prefix, key), "must be a string");
         continue;
       }
       *targets[f] = field->get<std::string>();
@@ -270,12 +271,14 @@ void government_ranges(const json& entry, EntryChecker& check, Vulnerability& v)
     if (range.vendor.empty() != range.product.empty()) {
       check.problem(prefix, "vendor and product must be given together");
     }
-    std::optional<Version> from;
-    std::optional<Version> fixed;
-    if (!range.from.empty() && !(from = parse_version(range.from))) {
+    const std::optional<Version> from =
+        range.from.empty() ? std::nullopt : parse_version(range.from);
+    const std::optional<Version> fixed =
+        range.fixed_in.empty() ? std::nullopt : parse_version(range.fixed_in);
+    if (!range.from.empty() && !from) {
       check.problem(prefix + ".from", "not a version (needs a digit)");
     }
-    if (!range.fixed_in.empty() && !(fixed = parse_version(range.fixed_in))) {
+    if (!range.fixed_in.empty() && !fixed) {
       check.problem(prefix + ".fixed_in", "not a version (needs a digit)");
     }
     if (from && fixed && from->compare(*fixed) >= 0) {
