@@ -1,8 +1,10 @@
 #include "mamori/sieve/record_json.h"
 
+#include <limits>
 #include <set>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "mamori/decode/app.h"
@@ -46,7 +48,7 @@ Record full_record() {
 }
 
 constexpr std::string_view kFullLine =
-    R"({"v":2,"sensor":"gw-1","flow":"0123456789abcdef0123456789abcdef","category":"FD",)"
+    R"({"v":3,"sensor":"gw-1","flow":"0123456789abcdef0123456789abcdef","category":"FD",)"
     R"("first_seen":"2026-11-22T02:37:19.123456Z","last_seen":"2026-11-22T02:38:00.000001Z",)"
     R"("proto":"tcp","src":{"ip":"198.51.100.7","port":51234,"country":"US"},)"
     R"("dst":{"ip":"133.242.0.9","port":443,"country":"JP"},"packets":{"fwd":12,"rev":10},)"
@@ -73,7 +75,7 @@ Record minimal_record() {
 }
 
 constexpr std::string_view kMinimalLine =
-    R"({"v":2,"sensor":"s","flow":"ffffffffffffffffffffffffffffffff","category":"FF",)"
+    R"({"v":3,"sensor":"s","flow":"ffffffffffffffffffffffffffffffff","category":"FF",)"
     R"("first_seen":"2026-11-22T02:37:19.000000Z","last_seen":"2026-11-22T02:37:19.000000Z",)"
     R"("proto":"47","src":{"ip":"2001:db8::1","port":0,"country":null},)"
     R"("dst":{"ip":"2001:db8:ffff::2","port":0,"country":null},"packets":{"fwd":0,"rev":0},)"
@@ -172,6 +174,74 @@ TEST(RecordJson, CommandHexOnlyForBytesMatches) {
   const json value = json::parse(record_to_json_line(record));
   EXPECT_FALSE(value["matches"][0].contains("command_hex"));
   EXPECT_EQ(value["matches"][1]["command_hex"], "");
+}
+
+Record behaviour_record() {
+  Record record = minimal_record();
+  record.matches = {
+      {"scan-wide",
+       RuleKind::scan,
+       {},
+       {{"failed_ratio", 0.96}, {"min_targets", 64}, {"targets", 73}, {"window_s", 60}}},
+      {"c2-ip", RuleKind::ip, {}, {}}};
+  return record;
+}
+
+TEST(RecordJson, BehaviourMatchesCarryTheirMeasuredValues) {
+  const Record record = behaviour_record();
+  const std::string line = record_to_json_line(record);
+  EXPECT_NE(
+      line.find(
+          R"({"rule":"scan-wide","kind":"scan","measured":{"failed_ratio":0.96,"min_targets":64,)"
+          R"("targets":73,"window_s":60}})"),
+      std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"({"rule":"c2-ip","kind":"ip"})"), std::string::npos) << line;
+  auto back = record_from_json_line(line);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->matches[0].measured.size(), 4u);
+  EXPECT_EQ(*back, record);
+}
+
+TEST(RecordJson, MeasuredValuesAreCheckedOnReadAndWrite) {
+  const json value = json::parse(record_to_json_line(behaviour_record()));
+  struct Case {
+    std::string pointer;
+    json replacement;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"/matches/0/measured", json::array(), "matches[0].measured"},
+      {"/matches/0/measured/targets", "73", "matches[0].measured.targets"},
+      {"/matches/0/measured/Bad-Name", 1, "matches[0].measured"},
+      {"/matches/1/measured", json::object(), "matches[1].measured"},  // not a behaviour match
+  };
+  for (const auto& c : cases) {
+    json edited = value;
+    edited[json::json_pointer(c.pointer)] = c.replacement;
+    auto result = record_from_json(edited);
+    ASSERT_FALSE(result) << c.pointer;
+    EXPECT_NE(result.error().message.find("'" + c.field + "'"), std::string::npos)
+        << c.pointer << ": " << result.error().message;
+  }
+  json too_many = value;
+  for (int i = 0; i < 9; ++i) too_many["matches"][0]["measured"][fmt::format("m{}", i)] = i;
+  EXPECT_FALSE(record_from_json(too_many));
+
+  Record record = behaviour_record();
+  record.matches[0].measured[1].value = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(validate_record(record));
+  record = behaviour_record();
+  record.matches[0].measured[1].name = "targets";
+  auto twice = validate_record(record);
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("given twice"), std::string::npos);
+  record = behaviour_record();
+  std::swap(record.matches[0].measured[0], record.matches[0].measured[3]);
+  EXPECT_FALSE(validate_record(record));
+  record = behaviour_record();
+  record.matches[1].measured = {{"x", 1}};
+  EXPECT_FALSE(validate_record(record));
 }
 
 // I2: the schema is closed; a reader refuses any key the format does not define, at any depth.
@@ -301,7 +371,7 @@ TEST(RecordJson, RejectsWrongTypesNamingTheField) {
   };
   const Case cases[] = {
       {"/v", "1", "v"},
-      {"/v", 3, "v"},
+      {"/v", 4, "v"},
       {"/v", 0, "v"},
       {"/src/ip", "p0:198.51.100.7", "src.ip"},
       {"/src/ip", "p2:", "src.ip"},
@@ -509,8 +579,10 @@ TEST(RecordJson, LineReaderRejectsNonJsonAndNonObjects) {
 
 TEST(RecordHelpers, RuleKindNamesRoundTrip) {
   for (auto kind : {RuleKind::ip, RuleKind::domain, RuleKind::port, RuleKind::ja3, RuleKind::ja4,
-                    RuleKind::bytes}) {
+                    RuleKind::bytes, RuleKind::scan, RuleKind::amplification, RuleKind::beacon}) {
     EXPECT_EQ(parse_rule_kind(to_string(kind)), kind);
+    EXPECT_EQ(is_behaviour(kind), kind == RuleKind::scan || kind == RuleKind::amplification ||
+                                      kind == RuleKind::beacon);
   }
   EXPECT_EQ(to_string(RuleKind::domain), "domain");
   EXPECT_EQ(parse_rule_kind("Bytes"), std::nullopt);

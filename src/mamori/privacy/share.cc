@@ -194,6 +194,9 @@ void ShareBuilder::add_match(const sieve::Record& record, const sieve::Match& ma
       break;
     case RuleKind::port:
     case RuleKind::bytes:
+    case RuleKind::scan:
+    case RuleKind::amplification:
+    case RuleKind::beacon:
       break;
   }
   add_indicator(std::move(indicator), record, peer);

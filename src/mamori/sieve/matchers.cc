@@ -92,6 +92,10 @@ void collect(const Ruleset& ruleset, ByKind& by) {
                           rule.values_file.empty() ? "value" : "values_file"));
           by.bytes.push_back({value, index, {}});
           break;
+        case RuleKind::scan:
+        case RuleKind::amplification:
+        case RuleKind::beacon:
+          break;  // thresholds, not values: compiled by sieve/behaviour.h
       }
     }
   }

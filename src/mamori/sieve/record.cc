@@ -11,8 +11,8 @@
 namespace mamori::sieve {
 namespace {
 
-constexpr std::array<std::string_view, 6> kRuleKindNames = {"ip",  "domain", "port",
-                                                            "ja3", "ja4",    "bytes"};
+constexpr std::array<std::string_view, 9> kRuleKindNames = {
+    "ip", "domain", "port", "ja3", "ja4", "bytes", "scan", "amplification", "beacon"};
 
 struct FlagLetter {
   std::uint8_t bit;
@@ -95,6 +95,10 @@ Result<PrefixText> parse_prefix_text(std::string_view text) {
 std::string_view to_string(RuleKind kind) {
   const auto index = static_cast<std::size_t>(kind);
   return index < kRuleKindNames.size() ? kRuleKindNames[index] : std::string_view("unknown");
+}
+
+bool is_behaviour(RuleKind kind) {
+  return kind == RuleKind::scan || kind == RuleKind::amplification || kind == RuleKind::beacon;
 }
 
 std::optional<RuleKind> parse_rule_kind(std::string_view text) {

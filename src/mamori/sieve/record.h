@@ -20,8 +20,10 @@
 
 namespace mamori::sieve {
 
-// 2: addresses may be pseudonyms ("p<epoch>:<address>", I5). Readers accept 1 and 2.
-inline constexpr int kRecordVersion = 2;
+// 2: addresses may be pseudonyms ("p<epoch>:<address>", I5).
+// 3: behaviour matches (scan, amplification, beacon) with their measured values.
+// Readers accept 1 to 3.
+inline constexpr int kRecordVersion = 3;
 inline constexpr int kOldestRecordVersion = 1;
 inline constexpr std::size_t kMaxCommandBytes = 64;
 inline constexpr std::size_t kMaxDnsEntries = 8;
@@ -71,12 +73,40 @@ struct HttpInfo {
   bool operator==(const HttpInfo&) const = default;
 };
 
-enum class RuleKind : std::uint8_t { ip, domain, port, ja3, ja4, bytes };
+// Indicator kinds match what a flow carries; behaviour kinds (scan, amplification, beacon)
+// match what a source or a pair of endpoints did across flows (sieve/behaviour.h).
+enum class RuleKind : std::uint8_t {
+  ip,
+  domain,
+  port,
+  ja3,
+  ja4,
+  bytes,
+  scan,
+  amplification,
+  beacon
+};
+bool is_behaviour(RuleKind kind);
+
+inline constexpr std::size_t kMaxMeasures = 8;
+inline constexpr std::size_t kMaxMeasureNameLength = 32;
+
+// One value a behaviour rule measured when it selected the flow, or the threshold it was held
+// to, so that a selection is explainable from its record alone (e.g. "targets" = 73 and
+// "min_targets" = 64). Names are [a-z0-9_]+, sorted and unique within a match; values are
+// finite.
+struct Measure {
+  std::string name;
+  double value = 0;
+
+  bool operator==(const Measure&) const = default;
+};
 
 struct Match {
   std::string rule;  // the rule's id in the approved ruleset
   RuleKind kind = RuleKind::ip;
-  std::vector<std::uint8_t> command;  // matched bytes of a `bytes` rule, ≤ kMaxCommandBytes
+  std::vector<std::uint8_t> command = {};  // matched bytes of a `bytes` rule, ≤ kMaxCommandBytes
+  std::vector<Measure> measured = {};      // behaviour rules only, ≤ kMaxMeasures
 
   bool operator==(const Match&) const = default;
 };

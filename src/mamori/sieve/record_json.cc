@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <initializer_list>
 #include <limits>
 #include <span>
@@ -114,6 +115,20 @@ Json matches_json(const std::vector<Match>& matches) {
     if (match.kind == RuleKind::bytes) {
       const std::size_t length = std::min(match.command.size(), kMaxCommandBytes);
       item["command_hex"] = to_hex(std::span(match.command.data(), length));
+    }
+    if (is_behaviour(match.kind)) {
+      Json measured = Json::object();
+      const std::size_t measures = std::min(match.measured.size(), kMaxMeasures);
+      for (std::size_t m = 0; m < measures; ++m) {
+        // Counts stay integers in the text ("targets":73, not 73.0).
+        const double value = match.measured[m].value;
+        if (std::trunc(value) == value && std::fabs(value) < 9.0e15) {
+          measured[match.measured[m].name] = static_cast<std::int64_t>(value);
+        } else {
+          measured[match.measured[m].name] = value;
+        }
+      }
+      item["measured"] = std::move(measured);
     }
     out.push_back(std::move(item));
   }
@@ -386,12 +401,42 @@ Result<std::vector<std::uint8_t>> read_hex(const json& value, std::string_view p
   return bytes;
 }
 
+bool is_measure_name(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxMeasureNameLength &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+Result<std::vector<Measure>> read_measured(const json& value, std::string_view path) {
+  if (!value.is_object()) return field_error(path, "expected an object");
+  if (value.size() > kMaxMeasures) {
+    return field_error(path, fmt::format("more than {} values", kMaxMeasures));
+  }
+  std::vector<Measure> measured;
+  for (const auto& [name, number] : value.items()) {
+    if (!is_measure_name(name)) {
+      return field_error(path, fmt::format("'{}' is not a measure name ([a-z0-9_], at most {})",
+                                           printable_key(name), kMaxMeasureNameLength));
+    }
+    if (!number.is_number() || !std::isfinite(number.get<double>())) {
+      return field_error(join(path, name), "expected a finite number");
+    }
+    measured.push_back(Measure{name, number.get<double>()});
+  }
+  return measured;
+}
+
 Result<Match> read_match(const json& value, const std::string& path) {
   if (!value.is_object()) return field_error(path, "expected an object");
-  const bool is_bytes = value.contains("kind") && value["kind"].is_string() &&
-                        value["kind"].get_ref<const std::string&>() == "bytes";
-  auto ok = is_bytes ? check_object(value, path, {"rule", "kind", "command_hex"})
-                     : check_object(value, path, {"rule", "kind"});
+  const auto declared_kind = value.contains("kind") && value["kind"].is_string()
+                                 ? parse_rule_kind(value["kind"].get_ref<const std::string&>())
+                                 : std::nullopt;
+  const bool is_bytes = declared_kind == RuleKind::bytes;
+  const bool behaviour = declared_kind && is_behaviour(*declared_kind);
+  auto ok = is_bytes    ? check_object(value, path, {"rule", "kind", "command_hex"})
+            : behaviour ? check_object(value, path, {"rule", "kind", "measured"})
+                        : check_object(value, path, {"rule", "kind"});
   if (!ok) return fail(ok.error());
   Match match;
   auto rule = read_string(value, path, "rule", /*non_empty=*/true);
@@ -406,6 +451,11 @@ Result<Match> read_match(const json& value, const std::string& path) {
     auto command = read_hex(value["command_hex"], join(path, "command_hex"));
     if (!command) return fail(command.error());
     match.command = std::move(*command);
+  }
+  if (behaviour && value.contains("measured")) {
+    auto measured = read_measured(value["measured"], join(path, "measured"));
+    if (!measured) return fail(measured.error());
+    match.measured = std::move(*measured);
   }
   return match;
 }
@@ -539,8 +589,26 @@ Result<void> validate_record(const Record& record) {
   }
   const std::size_t matches = std::min(record.matches.size(), kMaxMatches);
   for (std::size_t i = 0; i < matches; ++i) {
-    if (record.matches[i].rule.empty()) {
+    const Match& match = record.matches[i];
+    if (match.rule.empty()) {
       return field_error(join(indexed("matches", i), "rule"), "must not be empty");
+    }
+    const std::string measured_path = join(indexed("matches", i), "measured");
+    if (!match.measured.empty() && !is_behaviour(match.kind)) {
+      return field_error(measured_path, "only behaviour matches carry measured values");
+    }
+    if (match.measured.size() > kMaxMeasures) {
+      return field_error(measured_path, fmt::format("more than {} values", kMaxMeasures));
+    }
+    for (std::size_t m = 0; m < match.measured.size(); ++m) {
+      const Measure& measure = match.measured[m];
+      if (!is_measure_name(measure.name) || !std::isfinite(measure.value)) {
+        return field_error(measured_path, "a name that is not [a-z0-9_] or a value not finite");
+      }
+      // Sorted by name, each once: the order a reader gives back, so records round-trip.
+      if (m > 0 && !(match.measured[m - 1].name < measure.name)) {
+        return field_error(join(measured_path, measure.name), "out of name order or given twice");
+      }
     }
   }
   return {};

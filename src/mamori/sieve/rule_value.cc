@@ -272,6 +272,10 @@ Result<std::string> normalize_value(RuleKind kind, std::string_view text) {
       return normalize_ja4(text);
     case RuleKind::bytes:
       return normalize_bytes(text);
+    case RuleKind::scan:
+    case RuleKind::amplification:
+    case RuleKind::beacon:
+      break;  // behaviour rules have thresholds (sieve/behaviour.h), not values
   }
   return fail("rule kind has no values");
 }
