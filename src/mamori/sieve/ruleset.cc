@@ -10,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "mamori/sieve/behaviour_rule.h"
 #include "mamori/sieve/digest.h"
 #include "mamori/sieve/rule_value.h"
 
@@ -78,6 +79,9 @@ class Loader {
  private:
   void top_level(const toml::table& root);
   void rule(const toml::table& table, std::size_t ordinal);
+  void behaviour_values(std::span<const BehaviourParam> params,
+                        const std::map<std::string_view, const toml::node*>& nodes,
+                        const RuleContext& where, Rule& rule);
   void inline_values(const toml::node& node, const RuleContext& where, Rule& rule);
   void inline_value(const toml::node& node, const RuleContext& where, Rule& rule);
   void file_values(const RuleContext& where, std::uint32_t line, Rule& rule);
@@ -174,18 +178,26 @@ void Loader::rule(const toml::table& table, std::size_t ordinal) {
     if (text) kind = parse_rule_kind(text->get());
     if (!kind) {
       problem(line_of(*node), "kind",
-              fmt::format("'{}' is not a kind (expected ip, domain, port, ja3, ja4 or bytes)",
+              fmt::format("'{}' is not a kind (expected ip, domain, port, ja3, ja4, bytes, "
+                          "scan, amplification or beacon)",
                           text ? quote_value(text->get()) : std::string("(not a string)")));
     }
   } else {
     problem(rule.line, "kind", "missing");
   }
 
+  const bool behaviour = kind && is_behaviour(*kind);
+  const auto params = kind ? behaviour_params(*kind) : std::span<const BehaviourParam>{};
+  std::map<std::string_view, const toml::node*> param_nodes;
   const toml::node* value = nullptr;
   const toml::node* values_file = nullptr;
   for (auto&& [key, node] : table) {
     const std::string_view name = key.str();
-    if (name == "value") {
+    const auto param = std::find_if(params.begin(), params.end(),
+                                    [&](const BehaviourParam& p) { return p.name == name; });
+    if (param != params.end()) {
+      param_nodes[param->name] = &node;
+    } else if (name == "value") {
       value = &node;
     } else if (name == "values_file") {
       values_file = &node;
@@ -196,13 +208,24 @@ void Loader::rule(const toml::table& table, std::size_t ordinal) {
         problem(line_of(node), "description", "must be a string");
       }
     } else if (name != "id" && name != "kind") {
+      std::string expected = "id, kind, value, values_file, description";
+      if (behaviour) {
+        expected = "id, kind, description";
+        for (const auto& p : params) expected += fmt::format(", {}", p.name);
+      }
       problem(key.source().begin.line, quote_value(name),
-              "unknown key (expected id, kind, value, values_file, description)");
+              fmt::format("unknown key (expected {})", expected));
     }
   }
-  // Value-carrying kinds dispatch here; behaviour kinds (scan, amplification, beacon) will
-  // read their parameters instead of values.
-  if ((value == nullptr) == (values_file == nullptr)) {
+  if (behaviour) {
+    rule.kind = *kind;
+    rule.file = std::string(display_path_);
+    behaviour_values(params, param_nodes, where, rule);
+    if (value || values_file) {
+      problem(line_of(value ? *value : *values_file), value ? "value" : "values_file",
+              "a behaviour rule has thresholds, not values");
+    }
+  } else if ((value == nullptr) == (values_file == nullptr)) {
     problem(rule.line, "value", "give exactly one of 'value' and 'values_file'");
   } else if (kind) {
     rule.kind = *kind;
@@ -217,6 +240,51 @@ void Loader::rule(const toml::table& table, std::size_t ordinal) {
     }
   }
   ruleset_.rules.push_back(std::move(rule));
+}
+
+ParamInput param_input(const toml::node& node) {
+  ParamInput input;
+  if (const auto* integer = node.as_integer()) input.integer = integer->get();
+  if (const auto* number = node.as_floating_point()) input.number = number->get();
+  if (const auto* text = node.as_string()) input.text = text->get();
+  if (const auto* array = node.as_array()) {
+    input.is_array = true;
+    for (const auto& element : *array) {
+      const auto* integer = element.as_integer();
+      // A non-integer element makes the list unusable; an empty list says so.
+      if (!integer) return ParamInput{.is_array = true};
+      input.integers.push_back(integer->get());
+    }
+  }
+  return input;
+}
+
+// Every parameter of the kind becomes a canonical "name=value", given or default, in name
+// order: the approval then binds the thresholds actually in force, not just the ones written.
+void Loader::behaviour_values(std::span<const BehaviourParam> params,
+                              const std::map<std::string_view, const toml::node*>& nodes,
+                              const RuleContext& where, Rule& rule) {
+  for (const auto& param : params) {
+    const auto it = nodes.find(param.name);
+    if (it == nodes.end()) {
+      rule.values.push_back(fmt::format("{}={}", param.name, param.default_value));
+      rule.value_lines.push_back(rule.line);
+      continue;
+    }
+    const std::uint32_t line = line_of(*it->second);
+    auto canonical = canonical_param(param, param_input(*it->second));
+    if (!canonical) {
+      problems_.add("{}:{}: {}: field '{}': {}", where.file, line, where.label, param.name,
+                    canonical.error().message);
+      continue;
+    }
+    rule.values.push_back(std::move(*canonical));
+    rule.value_lines.push_back(line);
+  }
+  if (rule.values.size() != params.size()) return;
+  if (auto problem = check_params(rule.kind, rule.values)) {
+    problems_.add("{}:{}: {}: field 'kind': {}", where.file, rule.line, where.label, *problem);
+  }
 }
 
 void Loader::inline_values(const toml::node& node, const RuleContext& where, Rule& rule) {

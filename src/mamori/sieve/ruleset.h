@@ -13,6 +13,10 @@
 //   values_file = "c2.txt"     # or: value = "192.0.2.0/24" (a string, an array of strings,
 //   description = "..."        #     or for `port` an integer); exactly one of the two
 //
+// Behaviour rules (kind scan | amplification | beacon) take thresholds instead of values
+// (behaviour_rule.h); the loader stores them as canonical "name=value" values, defaults
+// filled in, so the hash below covers them unchanged.
+//
 // Value syntax per kind and its canonical form: rule_value.h. A values_file path is relative
 // to the ruleset file's directory; it holds one value per line. Blank lines and lines whose
 // first non-blank character is '#' are skipped; leading and trailing blanks are trimmed. For
@@ -33,7 +37,8 @@
 //   u32 rule count
 //   per rule, in file order:
 //     str id
-//     str kind                                "ip", "domain", "port", "ja3", "ja4", "bytes"
+//     str kind                                "ip", "domain", "port", "ja3", "ja4", "bytes",
+//                                             "scan", "amplification", "beacon"
 //     str description                         "" when absent
 //     str values_file                         as written in the ruleset; "" for inline values
 //     u32 value count
