@@ -50,6 +50,16 @@ value = "3a366762f6c191d06acf4daf46ecd6ca"
 id = "odd-port"
 kind = "port"
 value = "tcp/4444"
+[[rule]]
+id = "scan"
+kind = "scan"
+[[rule]]
+id = "beacon"
+kind = "beacon"
+[[rule]]
+id = "amp"
+kind = "amplification"
+ports = [53, 123]
 )";
 
 PseudonymKeys test_keys() {
@@ -260,6 +270,61 @@ TEST_F(FieldPolicyTest, MatchesThatNameNoEndpointKeepNothingClear) {
   policy_->apply(port);
   expect_pseudonym_of(port.src, kDeServer);
   expect_pseudonym_of(port.dst, kUsC2);
+}
+
+TEST_F(FieldPolicyTest, BehaviourMatchesNameTheActorNeverTheVictim) {
+  // A foreign scanner probing Japan: the scanner stays clear, the target is pseudonymized.
+  Record scan = record(Category::FD, kDeServer, kJpHost);
+  scan.matches = {{"scan", RuleKind::scan, {}, {{"targets", 90}}}};
+  policy_->apply(scan);
+  EXPECT_EQ(scan.src.ip, kDeServer);
+  expect_pseudonym_of(scan.dst, kJpHost);
+
+  // A bot in Japan beaconing to a foreign server: the server stays clear.
+  Record beacon = record(Category::DF, kJpHost2, kDeServer);
+  beacon.matches = {{"beacon", RuleKind::beacon, {}, {{"connections", 9}}}};
+  policy_->apply(beacon);
+  expect_pseudonym_of(beacon.src, kJpHost2);
+  EXPECT_EQ(beacon.dst.ip, kDeServer);
+
+  // Responses of a foreign reflector toward a foreign victim (FF): the reflector, on udp/123,
+  // stays clear; the victim never does.
+  Record amp = record(Category::FF, kUsOther, kDeServer);
+  amp.protocol = 17;
+  amp.src.port = 123;
+  amp.dst.port = 41000;
+  amp.matches = {{"amp", RuleKind::amplification, {}, {{"ratio", 40}}}};
+  policy_->apply(amp);
+  EXPECT_EQ(amp.src.ip, kUsOther);
+  expect_pseudonym_of(amp.dst, kDeServer);
+
+  // Both sides on listed ports: which one reflects is not known, so neither stays clear.
+  Record both = record(Category::FF, kUsOther, kDeServer);
+  both.protocol = 17;
+  both.src.port = 53;
+  both.dst.port = 123;
+  both.matches = {{"amp", RuleKind::amplification, {}, {}}};
+  policy_->apply(both);
+  expect_pseudonym_of(both.src, kUsOther);
+  expect_pseudonym_of(both.dst, kDeServer);
+
+  // A behaviour match of another ruleset (unknown id, or the id of a rule of another kind)
+  // keeps nothing clear; neither does the scan's target side.
+  Record foreign_rule = record(Category::FF, kDeServer, kUsOther);
+  foreign_rule.matches = {{"scan-other", RuleKind::scan, {}, {}},
+                          {"beacon", RuleKind::scan, {}, {}}};
+  policy_->apply(foreign_rule);
+  expect_pseudonym_of(foreign_rule.src, kDeServer);
+  expect_pseudonym_of(foreign_rule.dst, kUsOther);
+}
+
+TEST_F(FieldPolicyTest, Invariant_I5_DomesticBehaviourActorsArePseudonymized) {
+  // A bot in Japan scanning abroad is an actor, and still a domestic address.
+  Record scan = record(Category::DF, kJpHost, kDeServer);
+  scan.matches = {{"scan", RuleKind::scan, {}, {}}};
+  policy_->apply(scan);
+  expect_pseudonym_of(scan.src, kJpHost);
+  expect_pseudonym_of(scan.dst, kDeServer);
 }
 
 TEST_F(FieldPolicyTest, Invariant_I5_AddressLiteralsInHostAndSniArePseudonymized) {

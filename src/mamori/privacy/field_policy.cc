@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "mamori/sieve/behaviour_rule.h"
+
 namespace mamori::privacy {
 namespace {
 
@@ -153,7 +155,42 @@ bool FieldPolicy::is_infrastructure(const sieve::Record& record, const sieve::En
     rules_->match_ja3(record.tls->ja3_hash, candidates);
     rules_->match_ja4(record.tls->ja4, candidates);
   }
-  return record_matched_any(record, candidates);
+  return record_matched_any(record, candidates) || behaviour_subject(record, responder);
+}
+
+bool FieldPolicy::behaviour_subject(const sieve::Record& record, bool responder) const {
+  const std::size_t matches = std::min(record.matches.size(), sieve::kMaxMatches);
+  for (std::size_t i = 0; i < matches; ++i) {
+    const sieve::Match& match = record.matches[i];
+    if (!sieve::is_behaviour(match.kind)) continue;
+    const auto rule = rules_->find_rule(match.rule);
+    if (!rule || rules_->rule_kind(*rule) != match.kind) continue;  // not this ruleset's rule
+    switch (match.kind) {
+      case sieve::RuleKind::scan:  // the scanning source
+        if (!responder) return true;
+        break;
+      case sieve::RuleKind::beacon:  // the server the implant calls
+        if (responder) return true;
+        break;
+      case sieve::RuleKind::amplification: {
+        // The reflector is the side on a listed service port; the other side is the victim,
+        // never infrastructure. When both or neither side is on one, nothing stays clear.
+        const auto thresholds = sieve::amplification_thresholds(rules_->behaviour_values(*rule));
+        if (!thresholds) break;
+        const auto listed = [&](std::uint16_t port) {
+          return std::find(thresholds->ports.begin(), thresholds->ports.end(), port) !=
+                 thresholds->ports.end();
+        };
+        const bool mine = listed(responder ? record.dst.port : record.src.port);
+        const bool theirs = listed(responder ? record.src.port : record.dst.port);
+        if (mine && !theirs) return true;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 bool FieldPolicy::answers_stay_clear(const sieve::Record& record,

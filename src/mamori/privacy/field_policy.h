@@ -16,7 +16,9 @@
 //   rules the endpoint or name matches, and keeping those the record matched too, never
 //   guessed: an endpoint an ip rule lists; the responder of a flow whose TLS SNI or HTTP Host
 //   a domain rule matched (the server the name named); the initiator of a flow a ja3/ja4 rule
-//   matched (the client software is the attack tool). Port and bytes matches name no endpoint.
+//   matched (the client software is the attack tool); the actor a behaviour rule observed: a
+//   scan's source, a beacon's server, an amplification's reflector (the side on one of the
+//   rule's service ports, never the victim). Port and bytes matches name no endpoint.
 //   DNS answers stay clear only when none is domestic and the entry's name matched a domain
 //   rule of the record (the answers are the attack domain's servers) or an ip rule lists
 //   every answer; otherwise all answers of the entry are pseudonymized together.
@@ -77,6 +79,9 @@ class FieldPolicy {
 
   bool is_infrastructure(const sieve::Record& record, const sieve::Endpoint& endpoint,
                          bool responder) const;
+  // Whether a behaviour rule of this ruleset that the record matched names this side as the
+  // actor: a scan's source, a beacon's server, an amplification's reflector.
+  bool behaviour_subject(const sieve::Record& record, bool responder) const;
   bool answers_stay_clear(const sieve::Record& record, const sieve::DnsEntry& entry) const;
   void pseudonymize_endpoint(sieve::Endpoint& endpoint);
   void pseudonymize_text_address(std::string& text, const sieve::Endpoint& dst);

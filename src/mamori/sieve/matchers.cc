@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "mamori/sieve/behaviour_rule.h"
 #include "mamori/sieve/digest.h"
 #include "mamori/sieve/domain_matcher.h"
 #include "mamori/sieve/ip_matcher.h"
@@ -36,6 +37,7 @@ struct CompiledRuleset::Impl {
   std::string hash;
   std::vector<std::string> ids;
   std::vector<RuleKind> kinds;
+  std::vector<std::vector<std::string>> behaviour_values;  // per rule; empty unless behaviour
   std::uint32_t kind_mask = 0;
   RuleLists lists;
   IpMatcher ip;
@@ -126,6 +128,19 @@ Result<CompiledRuleset> CompiledRuleset::compile(const Ruleset& ruleset) {
     impl->ids.push_back(rule.id);
     impl->kinds.push_back(rule.kind);
     impl->kind_mask |= kind_bit(rule.kind);
+    impl->behaviour_values.emplace_back();
+    if (!is_behaviour(rule.kind)) continue;
+    // The loader wrote these; a Ruleset built by hand is checked here, before any traffic.
+    const auto valid = rule.kind == RuleKind::scan ? scan_thresholds(rule.values).has_value()
+                       : rule.kind == RuleKind::amplification
+                           ? amplification_thresholds(rule.values).has_value()
+                           : beacon_thresholds(rule.values).has_value();
+    if (!valid || check_params(rule.kind, rule.values)) {
+      return fail("{}:{}: rule '{}': thresholds are not canonical (load the ruleset file)",
+                  rule.file, rule.line, rule.id);
+    }
+    impl->behaviour_values.back() = rule.values;
+    ++impl->stats.behaviour_rules;
   }
   ByKind by;
   collect(ruleset, by);
@@ -172,6 +187,15 @@ RuleKind CompiledRuleset::rule_kind(RuleIndex rule) const {
   return impl_->kinds[rule];
 }
 bool CompiledRuleset::has(RuleKind kind) const { return (impl_->kind_mask & kind_bit(kind)) != 0; }
+std::span<const std::string> CompiledRuleset::behaviour_values(RuleIndex rule) const {
+  assert(rule < impl_->behaviour_values.size());
+  return impl_->behaviour_values[rule];
+}
+std::optional<RuleIndex> CompiledRuleset::find_rule(std::string_view id) const {
+  const auto it = std::find(impl_->ids.begin(), impl_->ids.end(), id);
+  if (it == impl_->ids.end()) return std::nullopt;
+  return static_cast<RuleIndex>(it - impl_->ids.begin());
+}
 const CompileStats& CompiledRuleset::stats() const { return impl_->stats; }
 
 void CompiledRuleset::match_ip(const IpAddress& address, MatchSet& out) const {

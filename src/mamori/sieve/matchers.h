@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,8 +60,9 @@ struct CompileStats {
   std::size_t ja3 = 0;
   std::size_t ja4 = 0;
   std::size_t bytes_patterns = 0;
-  std::size_t memory_bytes = 0;  // matcher tables, Hyperscan database included
-  double compile_seconds = 0;    // whole compile
+  std::size_t behaviour_rules = 0;  // scan, amplification, beacon
+  std::size_t memory_bytes = 0;     // matcher tables, Hyperscan database included
+  double compile_seconds = 0;       // whole compile
   double bytes_compile_seconds = 0;
 };
 
@@ -81,6 +83,11 @@ class CompiledRuleset {
   RuleKind rule_kind(RuleIndex rule) const;
   // Whether any rule of `kind` exists, so the sieve can skip work (e.g. no app parsing).
   bool has(RuleKind kind) const;
+  // The canonical "name=value" thresholds of a behaviour rule (behaviour_rule.h); empty for
+  // indicator rules, whose values live only in the compiled matchers.
+  std::span<const std::string> behaviour_values(RuleIndex rule) const;
+  // The rule with this id, if any.
+  std::optional<RuleIndex> find_rule(std::string_view id) const;
   const CompileStats& stats() const;
 
   void match_ip(const IpAddress& address, MatchSet& out) const;

@@ -58,6 +58,9 @@ Result<SieveConfig> load_sieve_config(const ConfigFile& file) {
   if (auto flows = table.integer("max_flows", 1024, 100'000'000)) {
     config.max_flows = static_cast<std::uint32_t>(*flows);
   }
+  if (auto megabytes = table.integer("behaviour_memory_mb", 1, 65536)) {
+    config.behaviour_memory_mb = static_cast<std::uint32_t>(*megabytes);
+  }
   if (config.idle_timeout.nanos <= 0) table.error("idle_timeout", "must be positive");
   if (config.active_timeout < config.idle_timeout) {
     table.error("active_timeout", "must not be shorter than idle_timeout");

@@ -24,6 +24,8 @@ struct SieveConfig {
   Duration idle_timeout = Duration::seconds(60);
   Duration active_timeout = Duration::seconds(1800);
   std::uint32_t max_flows = 1'000'000;
+  // Hard bound of the state behaviour rules (scan, amplification, beacon) keep in memory.
+  std::uint32_t behaviour_memory_mb = 64;
 };
 
 // Reads and validates the top-level keys; every error names FILE:LINE and the key.
