@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mamori/cli/commands.h"
+#include "mamori/cli/registry_commands.h"
 
 int main(int argc, char** argv) {
   using namespace mamori::cli;
@@ -244,6 +245,9 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--out", report.out, "Output file")->required();
   report_cmd->add_flag("--json", report.json, "JSON instead of HTML");
 
+  RegistryCommands registry_commands;
+  add_registry_commands(app, registry_commands);
+
   CLI11_PARSE(app, argc, argv);
 
   if (*synth_cmd) return run_synth(synth);
@@ -265,5 +269,6 @@ int main(int argc, char** argv) {
   if (*prove_cmd) return run_ledger_prove(ledger_prove);
   if (*report_cmd) return run_oversight_report(report);
   if (*share_build_cmd) return run_share_build(share);
+  if (auto code = run_registry_commands(registry_commands)) return *code;
   return 1;
 }

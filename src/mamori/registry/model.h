@@ -55,6 +55,9 @@ struct Organisation {
   std::vector<std::string> ci_sectors;          // Sector::code values
   std::vector<std::string> key_infrastructure;  // Sector::code values
   std::vector<Contact> contacts;
+  // The operator users (governance users with the operator role) who may file for and see this
+  // organisation's registry entries; set by the government (`mamori registry org members`).
+  std::vector<std::string> operator_users = {};
 };
 
 enum class DeviceCategory {

@@ -155,7 +155,8 @@ json organisation_to_json(const Organisation& organisation) {
           {"kinds", std::move(kinds)},
           {"ci_sectors", organisation.ci_sectors},
           {"key_infrastructure", organisation.key_infrastructure},
-          {"contacts", std::move(contacts)}};
+          {"contacts", std::move(contacts)},
+          {"operator_users", organisation.operator_users}};
 }
 
 Result<Organisation> organisation_from_json(const json& value) {
@@ -182,6 +183,10 @@ Result<Organisation> organisation_from_json(const json& value) {
       o.contacts.push_back({c.text("name"), c.text("email"), c.text("phone"), c.text("role")});
       c.reject_unknown();
     }
+  }
+  // Added after the first stored forms: absent means no members yet.
+  if (value.is_object() && value.contains("operator_users")) {
+    o.operator_users = r.texts("operator_users");
   }
   r.reject_unknown();
   if (auto ok = collected(errors); !ok) return fail(ok.error());

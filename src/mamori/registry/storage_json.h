@@ -7,7 +7,8 @@
 // Forms (version: the registry schema version that stores them, sqlite_registry.cc):
 //   organisation  {"id", "name", "name_en", "kinds": ["designated-operator", …],
 //                  "ci_sectors": [code…], "key_infrastructure": [code…],
-//                  "contacts": [{"name", "email", "phone", "role"}]}
+//                  "contacts": [{"name", "email", "phone", "role"}],
+//                  "operator_users": [user…]}  (may be absent in forms stored before it existed)
 //   computer      {"id", "organisation_id", "category": "vpn-gateway"…, "vendor", "product",
 //                  "version", "cpe", "internet_facing": bool, "managed_by": "operator" |
 //                  "contractor", "contractor", "note"}
