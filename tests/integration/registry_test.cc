@@ -485,7 +485,7 @@ TEST_F(RegistryCli, KevAndGovernmentEntriesBecomeNoticesMostUrgentFirst) {
       run("vulns mark-exploited --id CVE-2024-0002 --basis inc-2026-0099", "analyst", config);
   EXPECT_EQ(mark.exit_code, 0) << mark.err;
 
-  const json notices = run_json("notices --org org-n", "op-a", config);
+  const json notices = run_json("notices --org org-n", "op-a", config)["notices"];
   ASSERT_EQ(notices.size(), 1u) << notices;
   EXPECT_EQ(notices[0]["organisation_id"], "org-n");
   std::vector<std::string> order;
@@ -533,7 +533,7 @@ TEST_F(RegistryCli, VendoredKevCatalogImportsAndMatches) {
   EXPECT_EQ(imported.exit_code, 0) << imported.err << imported.out;
   EXPECT_TRUE(contains(imported.out, "1404 entries imported (1404 new, 0 updated), 0 rejected"))
       << imported.out;
-  const json notices = run_json("notices", "op-a", config);
+  const json notices = run_json("notices", "op-a", config)["notices"];
   ASSERT_EQ(notices.size(), 1u);
   EXPECT_GT(notices[0]["notices"].size(), 5u);
   for (const auto& n : notices[0]["notices"]) {

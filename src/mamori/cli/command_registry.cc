@@ -13,6 +13,7 @@
 
 #include "mamori/cli/registry_commands.h"
 #include "mamori/cli/registry_session.h"
+#include "mamori/governance/events.h"
 #include "mamori/governance/signed_document.h"
 #include "mamori/registry/import.h"
 #include "mamori/registry/storage_json.h"
@@ -21,9 +22,6 @@ namespace mamori::cli {
 namespace {
 
 using nlohmann::json;
-
-// Written to the ledger when an admin changes who acts for an organisation (access control).
-constexpr std::string_view kMembershipChanged = "registry.membership_changed";
 
 std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
   return fmt::format("{}", fmt::join(items, separator));
@@ -212,12 +210,13 @@ int run_org_members(const RegistryCommands& args) {
   if (!args.add.empty() || !args.remove.empty()) {
     // Recorded before it takes effect: an access change the ledger does not know of never
     // happens.
-    auto recorded = record_event(*session->installation, kMembershipChanged,
-                                 {{"organisation_id", organisation->id},
-                                  {"added", args.add},
-                                  {"removed", args.remove},
-                                  {"operator_users", members},
-                                  {"by", session->user.name}});
+    auto recorded =
+        record_event(*session->installation, governance::events::kRegistryMembershipChanged,
+                     {{"organisation_id", organisation->id},
+                      {"added", args.add},
+                      {"removed", args.remove},
+                      {"operator_users", members},
+                      {"by", session->user.name}});
     if (!recorded) return report_error(args, recorded.error());
     if (auto put = session->storage->put_organisation(*organisation); !put) {
       return report_error(args, put.error());
@@ -469,6 +468,14 @@ void add_registry_commands(CLI::App& app, RegistryCommands& c) {
           "ppc (個人情報保護委員会への漏えい等報告) or telecom (電気通信事業法の重大な事故報告)")
       ->required()
       ->check(CLI::IsMember({"ppc", "telecom"}));
+  auto* correlate =
+      command(incidents, "correlate",
+              "Government: link incidents to selected records and to each other / 相関分析", c,
+              incidents_correlate, "incidents correlate");
+  correlate->add_option("--purpose", c.purpose,
+                        "Why records are read: a purpose id from [[access.purposes]] / 利用目的");
+  correlate->add_option("--since", c.since, "Records first seen at or after (RFC 3339)");
+  correlate->add_option("--until", c.until, "Records first seen before (RFC 3339)");
 
   auto* vulns = app.add_subcommand("vulns", "Vulnerabilities / 脆弱性");
   vulns->require_subcommand(1);
@@ -517,6 +524,8 @@ std::optional<int> run_registry_commands(const RegistryCommands& c) {
       return run_incidents_show(c);
     case RegistryCommand::incidents_render:
       return run_incidents_render(c);
+    case RegistryCommand::incidents_correlate:
+      return run_incidents_correlate(c);
     case RegistryCommand::vulns_import_kev:
       return run_vulns_import(c, false);
     case RegistryCommand::vulns_import_government:

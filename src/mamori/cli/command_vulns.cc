@@ -4,6 +4,7 @@
 // produce notices per organisation, most urgent first (notices.h). An operator sees only its
 // own organisations' notices; embargoed ones are marked as such.
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "mamori/cli/registry_session.h"
+#include "mamori/registry/correlation.h"
 #include "mamori/registry/notices.h"
 #include "mamori/registry/vulnerabilities.h"
 
@@ -149,6 +151,30 @@ int run_vulns_list(const RegistryCommands& args) {
   return kExitOk;
 }
 
+namespace {
+
+// Warnings other operators' incident reports give the organisations the user may see
+// (registry/correlation.h): computed from every incident, shown only to their recipients, and
+// naming neither the reporting organisation nor its report text.
+Result<std::vector<registry::Warning>> incident_warnings(
+    RegistrySession& session, const std::vector<registry::Organisation>& visible) {
+  auto incidents = session.storage->incidents();
+  auto organisations = session.storage->organisations();
+  auto computers = session.storage->all_computers();
+  if (!incidents) return fail(incidents.error());
+  if (!organisations) return fail(organisations.error());
+  if (!computers) return fail(computers.error());
+  auto result = registry::correlate(*incidents, {}, *organisations, *computers);
+  std::erase_if(result.warnings, [&](const registry::Warning& warning) {
+    return std::none_of(visible.begin(), visible.end(), [&](const registry::Organisation& o) {
+      return o.id == warning.organisation_id;
+    });
+  });
+  return std::move(result.warnings);
+}
+
+}  // namespace
+
 int run_notices(const RegistryCommands& args) {
   auto session = open_session(args, {"reading vulnerability notices", "脆弱性通知の閲覧"});
   if (!session) return report_error(args, session.error());
@@ -165,17 +191,18 @@ int run_notices(const RegistryCommands& args) {
   registry::MatchOptions options;
   options.vendor_aliases = session->config.vendor_aliases;
   const auto notices = registry::make_notices(*catalog, computers, options);
+  auto warnings = incident_warnings(*session, *organisations);
+  if (!warnings) return report_error(args, warnings.error());
 
   if (args.json) {
     json out = json::array();
     for (const auto& per_org : notices) out.push_back(registry::to_json(per_org));
-    print_json(out);
+    json warned = json::array();
+    for (const auto& warning : *warnings) warned.push_back(registry::to_json(warning));
+    print_json({{"notices", std::move(out)}, {"warnings", std::move(warned)}});
     return kExitOk;
   }
-  if (notices.empty()) {
-    fmt::print("no notices / 通知はありません\n");
-    return kExitOk;
-  }
+  if (notices.empty()) fmt::print("no notices / 通知はありません\n");
   for (const auto& per_org : notices) {
     std::string name;
     for (const auto& organisation : *organisations) {
@@ -197,6 +224,27 @@ int run_notices(const RegistryCommands& args) {
                  n.computer_id, n.computer_version.empty() ? "?" : n.computer_version,
                  fmt::format("{}", fmt::join(reasons, "; ")), n.due_date.empty() ? "-" : n.due_date,
                  n.required_action});
+    }
+    table.print();
+  }
+  if (!warnings->empty()) {
+    fmt::print(
+        "warnings from other operators' incident reports / 他事業者の報告に基づく注意喚起\n");
+    TextTable table({"to / 宛先", "ref / 参照", "detected / 検知", "why you / 理由",
+                     "indicators / 指標", "techniques / 手法"});
+    for (const auto& warning : *warnings) {
+      std::vector<std::string> indicators;
+      for (const auto& indicator : warning.indicators) {
+        indicators.push_back(fmt::format("{}:{}{}", registry::to_string(indicator.type),
+                                         indicator.value, indicator.uncertain ? " (未確定)" : ""));
+      }
+      std::vector<std::string> why = warning.sectors;
+      why.insert(why.end(), warning.products.begin(), warning.products.end());
+      table.add({warning.organisation_id, warning.incident_ref,
+                 format_rfc3339_seconds(warning.detected_at),
+                 fmt::format("{}", fmt::join(why, ", ")),
+                 clipped(fmt::format("{}", fmt::join(indicators, ", ")), 60),
+                 fmt::format("{}", fmt::join(warning.techniques, ", "))});
     }
     table.print();
   }

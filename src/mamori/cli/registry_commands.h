@@ -31,6 +31,7 @@ enum class RegistryCommand {
   incidents_list,
   incidents_show,
   incidents_render,
+  incidents_correlate,
   vulns_import_kev,
   vulns_import_government,
   vulns_mark_exploited,
@@ -63,6 +64,10 @@ struct RegistryCommands {
   std::optional<std::string> as_of;  // RFC 3339; default now
   std::vector<std::string> add;      // org members
   std::vector<std::string> remove;
+  // correlate: reading selected records needs a purpose (I7); the window around detections.
+  std::optional<std::string> purpose;
+  std::optional<std::string> since;
+  std::optional<std::string> until;
 };
 
 // Adds `registry`, `incidents`, `vulns` and `notices` to the app; options bind to `commands`.

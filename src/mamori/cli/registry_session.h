@@ -109,6 +109,7 @@ int run_incidents_report(const RegistryCommands& args);
 int run_incidents_list(const RegistryCommands& args);
 int run_incidents_show(const RegistryCommands& args);
 int run_incidents_render(const RegistryCommands& args);
+int run_incidents_correlate(const RegistryCommands& args);
 int run_vulns_import(const RegistryCommands& args, bool government_format);
 int run_vulns_mark_exploited(const RegistryCommands& args);
 int run_vulns_list(const RegistryCommands& args);

@@ -52,6 +52,10 @@ inline constexpr std::string_view kReidentified = "pseudonym.reidentified";
 // body: {"user" (or null), "role" (or null), "purpose" (or null), "pseudonyms": ["p2:…", …],
 //        "refusal": to_string(AccessRefusal) or to_string(ReidentificationRefusal), "message"}
 inline constexpr std::string_view kReidentificationRefused = "pseudonym.reidentification_refused";
+// An admin changed which operator users act for a registry organisation (access control of
+// the partnership's registry), recorded before it takes effect.
+// body: {"organisation_id", "added": [user…], "removed": [user…], "operator_users": [user…], "by"}
+inline constexpr std::string_view kRegistryMembershipChanged = "registry.membership_changed";
 // Later issues: "provision.made" (see its module).
 
 }  // namespace mamori::governance::events
