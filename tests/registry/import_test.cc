@@ -285,6 +285,33 @@ TEST(ImportOrganisations, CsvWithJapaneseHeadersAndSectors) {
   EXPECT_EQ(result->organisations[3].kinds, std::vector{OrganisationKind::agency});
 }
 
+TEST(ImportOrganisations, ContactColumnsAreCheckedAndOptional) {
+  const std::string csv =
+      "事業者ID,名称,連絡先氏名,連絡先メール,連絡先電話,連絡先役割\n"
+      "org-1,甲電力,山田 太郎,ｃｓｉｒｔ＠ko-denryoku.example.jp,+81 3-1234-5678,CSIRT\n"
+      "org-2,乙ガス,,,,\n"
+      "org-3,丙銀行,佐藤,sato-at-bank,03-0000-0000,\n"
+      "org-4,丁鉄道,鈴木,,内線123,\n"
+      "org-5,戊空港,高橋,,,\n";
+  auto result = import_organisations_csv(csv);
+  ASSERT_TRUE(result) << result.error().message;
+  const ImportReport& report = result->report;
+  EXPECT_THAT(report.imported, ElementsAre(ImportedRow{2, "org-1"}, ImportedRow{3, "org-2"},
+                                           ImportedRow{6, "org-5"}));
+  EXPECT_THAT(report.rejected,
+              ElementsAre(RowIssue{4, "連絡先メール", "not an e-mail address"},
+                          RowIssue{5, "連絡先電話",
+                                   "not a telephone number (6 to 20 digits, + - ( ) blanks)"}));
+  EXPECT_THAT(report.warnings,
+              ElementsAre(RowIssue{6, "連絡先氏名", "contact without an e-mail or telephone"}));
+  ASSERT_EQ(result->organisations[0].contacts.size(), 1u);
+  const Contact& contact = result->organisations[0].contacts[0];
+  EXPECT_EQ(contact.email, "csirt@ko-denryoku.example.jp");  // full-width folded
+  EXPECT_EQ(contact.phone, "+81 3-1234-5678");
+  EXPECT_EQ(contact.role, "CSIRT");
+  EXPECT_TRUE(result->organisations[1].contacts.empty());
+}
+
 TEST(ImportOrganisations, JsonListsAsArraysOrText) {
   auto result = import_organisations_json(read_fixture("organisations.json"));
   ASSERT_TRUE(result) << result.error().message;

@@ -132,9 +132,10 @@ int run_org_put(const RegistryCommands& args) {
   for (auto& organisation : imported->organisations) {
     auto existing = session->storage->organisation(organisation.id);
     if (!existing) return report_error(args, existing.error());
-    // The files have no contact or membership columns: what was set before stays.
+    // Membership is not in the files (registry org members); contacts only when the row gives
+    // one, else what was set before stays.
     if (*existing) {
-      organisation.contacts = (*existing)->contacts;
+      if (organisation.contacts.empty()) organisation.contacts = (*existing)->contacts;
       organisation.operator_users = (*existing)->operator_users;
     }
     const bool same = *existing && registry::organisation_to_json(**existing) ==

@@ -64,7 +64,36 @@ enum OrganisationColumn : std::size_t {
   kOrgKinds,
   kOrgCiSectors,
   kOrgKeyInfrastructure,
+  kOrgContactName,
+  kOrgContactEmail,
+  kOrgContactPhone,
+  kOrgContactRole,
 };
+
+// An address an operator can be written to: local@domain with a dot in the domain, no blanks.
+bool looks_like_email(std::string_view text) {
+  const auto at = text.find('@');
+  if (at == 0 || at == std::string_view::npos || text.find('@', at + 1) != std::string_view::npos) {
+    return false;
+  }
+  const std::string_view domain = text.substr(at + 1);
+  const auto dot = domain.find('.');
+  return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size() &&
+         text.find_first_of(" \t,;<>") == std::string_view::npos;
+}
+
+// Digits with the separators people write (+81 3-1234-5678, (03) 1234 5678), 6 to 20 digits.
+bool looks_like_phone(std::string_view text) {
+  std::size_t digits = 0;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c != '+' && c != '-' && c != ' ' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  return digits >= 6 && digits <= 20;
+}
 
 const std::vector<ColumnSpec>& organisation_columns() {
   static const std::vector<ColumnSpec> kColumns = {
@@ -74,6 +103,10 @@ const std::vector<ColumnSpec>& organisation_columns() {
       {"kinds", {"種別", "区分", "kind"}, false},
       {"ci_sectors", {"重要インフラ分野", "分野"}, false},
       {"key_infrastructure", {"基幹インフラ事業", "特定社会基盤事業"}, false},
+      {"contact_name", {"連絡先氏名", "担当者", "連絡担当者"}, false},
+      {"contact_email", {"連絡先メール", "メールアドレス", "email"}, false},
+      {"contact_phone", {"連絡先電話", "電話番号", "phone"}, false},
+      {"contact_role", {"連絡先役割", "担当部署", "role"}, false},
   };
   return kColumns;
 }
@@ -496,6 +529,22 @@ RowResult<Organisation> parse_organisation(const Fields& fields, std::vector<Row
                       shown(item))));
     }
     org.key_infrastructure.emplace_back(business->code);
+  }
+  Contact contact{fold_width(fields.text(kOrgContactName)),
+                  fold_width(fields.text(kOrgContactEmail)),
+                  fold_width(fields.text(kOrgContactPhone)), fields.text(kOrgContactRole)};
+  if (!contact.email.empty() && !looks_like_email(contact.email)) {
+    return std::unexpected(fields.issue(kOrgContactEmail, "not an e-mail address"));
+  }
+  if (!contact.phone.empty() && !looks_like_phone(contact.phone)) {
+    return std::unexpected(
+        fields.issue(kOrgContactPhone, "not a telephone number (6 to 20 digits, + - ( ) blanks)"));
+  }
+  if (!contact.name.empty() || !contact.email.empty() || !contact.phone.empty()) {
+    if (contact.email.empty() && contact.phone.empty()) {
+      warnings.push_back(fields.issue(kOrgContactName, "contact without an e-mail or telephone"));
+    }
+    org.contacts.push_back(std::move(contact));
   }
   const bool designated = std::find(org.kinds.begin(), org.kinds.end(),
                                     OrganisationKind::designated_operator) != org.kinds.end();

@@ -11,7 +11,9 @@
 //                  接続 (yes/no, true/false, 1/0, はい/いいえ, 有/無), managed_by/管理主体
 //                  (operator/事業者/自社, contractor/委託), contractor/委託先, note/備考
 //   organisations  id/事業者ID*, name/名称*, name_en/英語名称, kinds/種別, ci_sectors/
-//                  重要インフラ分野, key_infrastructure/基幹インフラ事業 (lists separated by ';')
+//                  重要インフラ分野, key_infrastructure/基幹インフラ事業 (lists separated by ';'),
+//                  contact_name/連絡先氏名, contact_email/連絡先メール, contact_phone/連絡先電話,
+//                  contact_role/連絡先役割 (one contact per row; e-mail and telephone checked)
 // (* required). JSON input is an array of objects with the same keys; a list may be a JSON
 // array or a ';'-separated string, a boolean a JSON boolean or one of the words above.
 
