@@ -48,6 +48,7 @@
 #include "mamori/sieve/ruleset.h"
 #include "mamori/sieve/sieve.h"
 #include "mamori/synth/synth.h"
+#include "sieve_corpus.h"
 
 #ifndef MAMORI_SOURCE_DIR
 #error "bench/CMakeLists.txt defines MAMORI_SOURCE_DIR (the country table lives in data/)"
@@ -57,38 +58,12 @@ namespace {
 
 using namespace mamori;
 
-// MAMORI_BENCH_CAPTURE_MB overrides: small synthetic captures are attack-heavy (records
-// every ~13 packets), large ones closer to a real link's selection rate.
-constexpr std::uint64_t kDefaultCaptureMiB = 64;
+using bench::CountingSink;
+using bench::must;
 
-std::uint64_t capture_mib() {
-  const char* text = std::getenv("MAMORI_BENCH_CAPTURE_MB");
-  if (text == nullptr || *text == '\0') return kDefaultCaptureMiB;
-  return std::max<std::uint64_t>(1, std::strtoull(text, nullptr, 10));
-}
+constexpr std::uint64_t kDefaultCaptureMiB = 64;
 constexpr std::uint64_t kSeed = 42;
 constexpr int kRounds = 2;
-
-template <typename T>
-T must(Result<T> result, std::string_view what) {
-  if (!result) {
-    std::fprintf(stderr, "deidentification_bench: %.*s: %s\n", static_cast<int>(what.size()),
-                 what.data(), result.error().message.c_str());
-    std::exit(1);
-  }
-  return std::move(*result);
-}
-
-class CountingSink final : public sieve::RecordSink {
- public:
-  void emit(sieve::Record&& record) override {
-    ++records;
-    if (keep) kept.push_back(std::move(record));
-  }
-  std::uint64_t records = 0;
-  bool keep = false;
-  std::vector<sieve::Record> kept;
-};
 
 struct Selection {
   sieve::Ruleset ruleset;
@@ -98,9 +73,7 @@ struct Selection {
 
 // Everything built once: the packets in memory, the classifier, the rulesets, the key.
 struct Corpus {
-  std::vector<std::uint8_t> bytes;
-  std::vector<capture::RawPacket> packets;  // data points into `bytes`
-  std::uint64_t data_bytes = 0;
+  bench::Packets capture;
   std::unique_ptr<scope::Classifier> classifier;
   sieve::SieveConfig config;
   privacy::PseudonymKeys keys;
@@ -109,37 +82,6 @@ struct Corpus {
   Selection all;
 };
 
-void read_packets(const std::string& pcap, Corpus& corpus) {
-  auto source = must(capture::open_capture_file(pcap), "open capture");
-  struct Slice {
-    Timestamp time;
-    std::uint32_t wire_length;
-    capture::LinkType link_type;
-    std::size_t offset;
-    std::size_t length;
-  };
-  std::vector<Slice> slices;
-  capture::RawPacket packet;
-  capture::NextStatus status;
-  while ((status = source->next(packet)) == capture::NextStatus::packet) {
-    slices.push_back({packet.timestamp, packet.wire_length, packet.link_type, corpus.bytes.size(),
-                      packet.data.size()});
-    corpus.bytes.insert(corpus.bytes.end(), packet.data.begin(), packet.data.end());
-  }
-  if (status == capture::NextStatus::error) {
-    std::fprintf(stderr, "deidentification_bench: %s\n", source->error().message.c_str());
-    std::exit(1);
-  }
-  corpus.packets.reserve(slices.size());
-  for (const Slice& slice : slices) {
-    corpus.packets.push_back({.timestamp = slice.time,
-                              .wire_length = slice.wire_length,
-                              .link_type = slice.link_type,
-                              .data = std::span(corpus.bytes.data() + slice.offset, slice.length)});
-    corpus.data_bytes += slice.length;
-  }
-}
-
 Selection make_selection(sieve::Ruleset ruleset, privacy::ClearAddresses clear) {
   Selection selection{.ruleset = std::move(ruleset), .rules = std::nullopt, .clear = clear};
   selection.rules.emplace(must(sieve::CompiledRuleset::compile(selection.ruleset), "compile"));
@@ -147,22 +89,10 @@ Selection make_selection(sieve::Ruleset ruleset, privacy::ClearAddresses clear) 
 }
 
 Corpus build_corpus() {
-  char pattern[] = "/tmp/mamori-deid-bench-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) {
-    std::perror("deidentification_bench: mkdtemp");
-    std::exit(1);
-  }
-  const std::filesystem::path dir = pattern;
-  const std::string pcap = (dir / "bench.pcap").string();
-  synth::SynthOptions options;
-  options.out_path = pcap;
-  options.seed = kSeed;
-  options.size_mb = capture_mib();
-  options.bench_rules = true;
-  const auto summary = must(synth::synthesize(options), "synthesize");
+  const bench::TempDir dir;
   Corpus corpus;
-  read_packets(pcap, corpus);
-
+  const auto summary = bench::synthesize_into(dir, kSeed, bench::capture_mib(kDefaultCaptureMiB),
+                                              /*bench_rules=*/true, corpus.capture);
   auto demo = must(sieve::load_ruleset(summary.rules_path), "demo ruleset");
   auto bench = must(sieve::load_ruleset(*summary.bench_rules_path), "bench ruleset");
   // Every flow selected: the demo rules plus one rule listing every address.
@@ -170,24 +100,15 @@ Corpus build_corpus() {
       must(sieve::read_file_bytes(summary.rules_path), "read demo ruleset") +
       "\n[[rule]]\nid = \"bench-every-flow\"\nkind = \"ip\"\n"
       "value = [\"0.0.0.0/0\", \"::/0\"]\n";
-  auto all = must(sieve::parse_ruleset(all_text, "all.rules.toml", dir), "all-flows ruleset");
+  auto all =
+      must(sieve::parse_ruleset(all_text, "all.rules.toml", dir.path()), "all-flows ruleset");
   corpus.demo = make_selection(std::move(demo), privacy::ClearAddresses::infrastructure);
   corpus.bench = make_selection(std::move(bench), privacy::ClearAddresses::infrastructure);
   corpus.all = make_selection(std::move(all), privacy::ClearAddresses::none);
-  std::filesystem::remove_all(dir);
-
-  auto table = must(scope::CountryTable::load(MAMORI_SOURCE_DIR "/data/iptoasn-country.mmdb"),
-                    "country table");
-  scope::ClassifierOptions scope_options;
-  scope_options.authorized.add(scope::Category::FF);
-  scope_options.authorized.add(scope::Category::FD);
-  scope_options.authorized.add(scope::Category::DF);
-  corpus.classifier = std::make_unique<scope::Classifier>(
-      std::make_shared<const scope::CountryTable>(std::move(table)), scope::Overrides{},
-      scope_options);
   // The defaults of mamori.toml (sieve_config.h), as `mamori sieve` runs them.
-  corpus.config.sensor = "bench";
-  corpus.config.categories = scope_options.authorized;
+  auto scope = bench::default_scope();
+  corpus.classifier = std::move(scope.classifier);
+  corpus.config = scope.config;
 
   privacy::PseudonymKey key;
   key.epoch = 1;
@@ -223,16 +144,14 @@ RunResult run_once(const Corpus& corpus, const Selection& selection, privacy::Fi
   if (policy != nullptr) target = &deidentifying.emplace(*policy, sink);
   auto sieve = must(
       sieve::Sieve::create(corpus.config, *corpus.classifier, *selection.rules, *target), "sieve");
-  for (const auto& packet : corpus.packets) sieve->process(packet);
+  for (const auto& packet : corpus.capture.packets) sieve->process(packet);
   sieve->finish();
   return {sieve->summary().flows, sink.records, policy ? policy->stats().pseudonymized : 0};
 }
 
 void report(benchmark::State& state, const Corpus& corpus, const RunResult& result,
             std::int64_t runs) {
-  state.SetItemsProcessed(runs * static_cast<std::int64_t>(corpus.packets.size()));
-  state.SetBytesProcessed(runs * static_cast<std::int64_t>(corpus.data_bytes));
-  state.counters["packets"] = static_cast<double>(corpus.packets.size());
+  bench::report_packets(state, corpus.capture, runs);
   state.counters["flows"] = static_cast<double>(result.flows);
   state.counters["records"] = static_cast<double>(result.records);
   state.counters["pseudonymized"] = static_cast<double>(result.pseudonymized);
@@ -257,36 +176,25 @@ void BM_Sieve(benchmark::State& state, const Selection Corpus::*which, bool deid
   report(state, data, result, static_cast<std::int64_t>(state.iterations()));
 }
 
-// Off and on back to back in every iteration, the order alternating, so load changes on the
-// shared machine fall on both alike. Iteration time is the pair's; policy set-up is outside.
+// Off and on back to back in every iteration (bench::run_paired). Making the FieldPolicy
+// (≈ 9 µs, BM_FieldPolicyCreate) falls inside the "on" run here.
 void BM_SievePaired(benchmark::State& state, const Selection Corpus::*which) {
-  using Clock = std::chrono::steady_clock;
   const Corpus& data = corpus();
   const Selection& selection = data.*which;
   RunResult result;
-  double off_seconds = 0;
-  double on_seconds = 0;
-  bool on_first = false;
-  for (auto _ : state) {
-    double seconds[2] = {0, 0};  // [off, on]
-    for (int k = 0; k < 2; ++k) {
-      const bool on = (k == 0) == on_first;
-      std::optional<privacy::FieldPolicy> policy;
-      if (on) policy.emplace(make_policy(data, selection));
-      const auto start = Clock::now();
-      const RunResult run = run_once(data, selection, policy ? &*policy : nullptr);
-      seconds[on ? 1 : 0] = std::chrono::duration<double>(Clock::now() - start).count();
-      if (on) result = run;
-    }
-    on_first = !on_first;
-    off_seconds += seconds[0];
-    on_seconds += seconds[1];
-    state.SetIterationTime(seconds[0] + seconds[1]);
-  }
+  bench::run_paired(
+      state,
+      [&] {
+        return bench::seconds_of(
+            [&] { benchmark::DoNotOptimize(run_once(data, selection, nullptr)); });
+      },
+      [&] {
+        return bench::seconds_of([&] {
+          privacy::FieldPolicy policy = make_policy(data, selection);
+          result = run_once(data, selection, &policy);
+        });
+      });
   report(state, data, result, 2 * static_cast<std::int64_t>(state.iterations()));
-  state.counters["off_ms"] = off_seconds * 1e3 / static_cast<double>(state.iterations());
-  state.counters["on_ms"] = on_seconds * 1e3 / static_cast<double>(state.iterations());
-  state.counters["slowdown_pct"] = off_seconds > 0 ? (on_seconds / off_seconds - 1) * 100 : 0;
 }
 
 // Creating the FieldPolicy: the pseudonymizer (key schedule, caches) and the rule index of
@@ -312,7 +220,7 @@ void BM_FieldPolicyApply(benchmark::State& state, const Selection Corpus::*which
   {
     auto sieve =
         must(sieve::Sieve::create(data.config, *data.classifier, *selection.rules, sink), "sieve");
-    for (const auto& packet : data.packets) sieve->process(packet);
+    for (const auto& packet : data.capture.packets) sieve->process(packet);
     sieve->finish();
   }
   const std::vector<sieve::Record>& records = sink.kept;

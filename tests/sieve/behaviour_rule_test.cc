@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "mamori/sieve/behaviour.h"
 #include "mamori/sieve/ruleset.h"
 #include "matcher_test_util.h"
 
@@ -38,10 +39,12 @@ kind = "beacon"
   EXPECT_EQ(ruleset.rules[0].kind, RuleKind::scan);
   EXPECT_EQ(ruleset.rules[0].values,
             (std::vector<std::string>{"min_failed_ratio=0.8", "min_targets=64", "window=300s"}));
-  EXPECT_EQ(ruleset.rules[1].values,
-            (std::vector<std::string>{
-                "min_ratio=10", "min_response_bytes=100000",
-                "ports=17,19,53,111,123,137,161,389,1900,3283,3702,5353,11211", "window=60s"}));
+  EXPECT_EQ(
+      ruleset.rules[1].values,
+      (std::vector<std::string>{
+          "min_ratio=10", "min_response_bytes=100000",
+          "ports=17,19,53,69,111,123,137,161,389,520,1434,1900,3283,3702,5353,5683,10001,11211",
+          "window=60s"}));
   EXPECT_EQ(ruleset.rules[2].values,
             (std::vector<std::string>{"max_cv=0.2", "max_interval=21600s", "min_connections=8",
                                       "min_interval=5s"}));
@@ -53,7 +56,8 @@ kind = "beacon"
   EXPECT_DOUBLE_EQ(scan->min_failed_ratio, 0.8);
   auto amp = amplification_thresholds(ruleset.rules[1].values);
   ASSERT_TRUE(amp) << amp.error().message;
-  EXPECT_EQ(amp->ports.size(), 13u);
+  EXPECT_EQ(amp->ports,
+            std::vector<std::uint16_t>(kAmplificationPorts.begin(), kAmplificationPorts.end()));
   EXPECT_EQ(amp->ports[2], 53);
   EXPECT_EQ(amp->min_response_bytes, 100'000u);
   auto beacon = beacon_thresholds(ruleset.rules[2].values);
@@ -103,7 +107,7 @@ TEST(BehaviourRule, ErrorsNameFileLineRuleAndParameter) {
   };
   const std::vector<Case> cases = {
       {"[[rule]]\nid = \"s\"\nkind = \"scan\"\nmin_targets = 1\n",
-       "r.toml:4: rule 's': field 'min_targets': must be in 2..1000000"},
+       "r.toml:4: rule 's': field 'min_targets': must be in 8..1000000"},
       {"[[rule]]\nid = \"s\"\nkind = \"scan\"\nmin_targets = \"64\"\n",
        "r.toml:4: rule 's': field 'min_targets': must be an integer"},
       {"[[rule]]\nid = \"s\"\nkind = \"scan\"\nmin_failed_ratio = 1.5\n",

@@ -362,5 +362,169 @@ TEST_F(SieveTest, StopSelectionRecordsOpenSelectedFlowsThenSelectsNothing) {
   EXPECT_EQ(sink_.records.size(), 1u);
 }
 
+// --- behaviour rules in the loop ---------------------------------------------------------------
+
+IpAddress jp_address(std::uint32_t index) {
+  return IpAddress::v4((133u << 24) | (242u << 16) | (1u << 8) | (index & 0xff));
+}
+
+double measure(const Match& match, std::string_view name) {
+  for (const auto& m : match.measured) {
+    if (m.name == name) return m.value;
+  }
+  ADD_FAILURE() << "no measured value " << name << " in " << match.rule;
+  return -1;
+}
+
+const Match* match_of(const Record& record, RuleKind kind) {
+  for (const auto& match : record.matches) {
+    if (match.kind == kind) return &match;
+  }
+  return nullptr;
+}
+
+constexpr std::string_view kBehaviourRules = R"(
+[[rule]]
+id = "scan"
+kind = "scan"
+min_targets = 16
+window = "2m"
+[[rule]]
+id = "amp"
+kind = "amplification"
+min_response_bytes = 20000
+window = "1m"
+[[rule]]
+id = "beacon"
+kind = "beacon"
+min_connections = 8
+max_cv = 0.2
+)";
+
+TEST_F(SieveTest, ScanRuleSelectsTheScannersLaterProbesAndExplainsWhy) {
+  use_rules(kBehaviourRules);
+  using namespace synth::tcp_flags;
+  // A foreign source probes 60 Japanese addresses, one every 500 ms; nobody answers.
+  for (std::uint32_t i = 0; i < 60; ++i) {
+    tcp(kDeServer, static_cast<std::uint16_t>(50000 + i), jp_address(i), 22, syn);
+    now_ = now_ + Duration::millis(490);
+  }
+  // A busy client whose 40 connections are all answered is not scanning.
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    connection(kUsClient, static_cast<std::uint16_t>(30000 + i), jp_address(100 + i), 443, "q",
+               "r");
+    now_ = now_ + Duration::millis(400);
+  }
+  sieve_->finish();
+  std::size_t probes = 0;
+  for (const auto& record : sink_.records) {
+    EXPECT_NE(record.src.ip, kUsClient) << "an answered client was selected";
+    const Match* scan = match_of(record, RuleKind::scan);
+    ASSERT_NE(scan, nullptr);
+    ++probes;
+    EXPECT_EQ(record.src.ip, kDeServer);
+    // The record alone says why: what was measured and the thresholds it crossed.
+    EXPECT_GE(measure(*scan, "targets"), measure(*scan, "min_targets"));
+    EXPECT_GE(measure(*scan, "failed_ratio"), measure(*scan, "min_failed_ratio"));
+    EXPECT_EQ(measure(*scan, "min_targets"), 16);
+    EXPECT_EQ(measure(*scan, "window_s"), 120);
+    EXPECT_TRUE(std::is_sorted(scan->measured.begin(), scan->measured.end(),
+                               [](const Measure& a, const Measure& b) { return a.name < b.name; }));
+  }
+  // The early probes came before the source crossed the thresholds; most later ones after.
+  EXPECT_GT(probes, 20u);
+  EXPECT_LT(probes, 60u);
+  const auto& summary = sieve_->summary();
+  ASSERT_EQ(summary.behaviour.size(), 3u);
+  EXPECT_EQ(summary.behaviour[0].rule, "scan");
+  EXPECT_EQ(summary.behaviour[0].flagged, 1u);
+  EXPECT_EQ(summary.behaviour[0].selections, probes);
+  EXPECT_LE(summary.behaviour_memory_bytes, std::size_t{config_.behaviour_memory_mb} << 20);
+}
+
+TEST_F(SieveTest, AmplificationRuleSelectsReflectedResponsesTowardTheVictim) {
+  use_rules(kBehaviourRules);
+  // Only the responses cross the link: NTP monlist-sized datagrams from 30 reflectors abroad
+  // to one Japanese address, whose spoofed requests were sent elsewhere.
+  const std::vector<std::uint8_t> response(440, 0x17);
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    const IpAddress reflector = IpAddress::v4((8u << 24) | (8u << 16) | (9u << 8) | i);
+    for (int k = 0; k < 4; ++k) udp(reflector, 123, kJpHost, 40000, response);
+  }
+  // A resolver's normal traffic: requests and answers of similar size.
+  const std::vector<std::uint8_t> query(60, 1);
+  const std::vector<std::uint8_t> answer(140, 2);
+  for (std::uint16_t i = 0; i < 200; ++i) {
+    udp(kJpHost2, static_cast<std::uint16_t>(20000 + i), kUsClient, 53, query);
+    udp(kUsClient, 53, kJpHost2, static_cast<std::uint16_t>(20000 + i), answer);
+  }
+  sieve_->finish();
+  std::size_t selected = 0;
+  for (const auto& record : sink_.records) {
+    const Match* amp = match_of(record, RuleKind::amplification);
+    ASSERT_NE(amp, nullptr);
+    EXPECT_EQ(record.dst.ip, kJpHost);  // the victim; the resolver's client never
+    EXPECT_GE(measure(*amp, "response_bytes"), 20000);
+    EXPECT_GE(measure(*amp, "ratio"), measure(*amp, "min_ratio"));
+    EXPECT_EQ(measure(*amp, "service_port"), 123);
+    ++selected;
+  }
+  EXPECT_GT(selected, 0u);
+  EXPECT_LT(selected, 30u);  // the reflectors seen before the threshold are not
+}
+
+TEST_F(SieveTest, BeaconRuleSelectsThePairOnceItsRhythmShows) {
+  use_rules(kBehaviourRules);
+  // A Japanese host calls a foreign server every 60 s ± 3 s, twelve times; another pair calls
+  // at irregular gaps and is never selected.
+  const int jitter_ms[] = {0, 2500, -1800, 900, -2900, 1200, 300, -700, 2100, -1500, 600, 0};
+  const int irregular_s[] = {7, 190, 33, 12, 260, 48, 95, 20, 150, 9, 300, 61};
+  Timestamp start = now_;
+  for (int i = 0; i < 12; ++i) {
+    now_ = start + Duration::seconds(60LL * i) + Duration::millis(jitter_ms[i]);
+    connection(kJpHost, static_cast<std::uint16_t>(45000 + i), kDeServer, 443, "beat", "ok");
+  }
+  now_ = start;
+  for (int i = 0; i < 12; ++i) {
+    now_ = now_ + Duration::seconds(irregular_s[i]);
+    connection(kJpHost2, static_cast<std::uint16_t>(46000 + i), kUsClient, 443, "x", "y");
+  }
+  sieve_->finish();
+  std::size_t beats = 0;
+  for (const auto& record : sink_.records) {
+    const Match* beacon = match_of(record, RuleKind::beacon);
+    ASSERT_NE(beacon, nullptr);
+    EXPECT_EQ(record.src.ip, kJpHost);
+    EXPECT_EQ(record.dst.ip, kDeServer);
+    EXPECT_GE(measure(*beacon, "connections"), 8);
+    EXPECT_LE(measure(*beacon, "cv"), 0.2);
+    EXPECT_NEAR(measure(*beacon, "mean_interval_s"), 60, 2);
+    ++beats;
+  }
+  // The first start only registers the pair in the admission sketch (sieve/behaviour.h); from
+  // the second on, seven intervals show the rhythm at the ninth: connections 9..12 are selected.
+  EXPECT_EQ(beats, 4u);
+}
+
+TEST_F(SieveTest, Invariant_I1_BehaviourStateIsBoundedAndLeavesOnlyCounters) {
+  config_.behaviour_memory_mb = 1;
+  config_.max_flows = 4096;
+  use_rules(kBehaviourRules);
+  using namespace synth::tcp_flags;
+  // 20 000 spoofed one-packet sources: far more subjects than 1 MiB tracks.
+  for (std::uint32_t i = 0; i < 20'000; ++i) {
+    const IpAddress spoofed = IpAddress::v4((85u << 24) | (214u << 16) | (i & 0xffff));
+    tcp(spoofed, 1234, jp_address(i), 80, syn);
+  }
+  sieve_->finish();
+  const auto& summary = sieve_->summary();
+  EXPECT_LE(summary.behaviour_memory_bytes, std::size_t{1} << 20);
+  EXPECT_GT(summary.behaviour_memory_bytes, 0u);
+  EXPECT_TRUE(sink_.records.empty());
+  const auto json = summary.to_json().dump();
+  EXPECT_EQ(json.find("85.214."), std::string::npos);
+  EXPECT_EQ(json.find("133.242."), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mamori::sieve

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "mamori/cli/commands.h"
 #include "mamori/sieve/matchers.h"
@@ -34,6 +35,12 @@ int run_rules_check(const RulesCheckArgs& args) {
   fmt::print("  ports                     {}\n", stats.ports);
   fmt::print("  ja3, ja4                  {}, {}\n", stats.ja3, stats.ja4);
   fmt::print("  byte patterns             {}\n", stats.bytes_patterns);
+  fmt::print("  behaviour rules / 挙動条件 {}\n", stats.behaviour_rules);
+  for (const auto& rule : ruleset->rules) {
+    if (!sieve::is_behaviour(rule.kind)) continue;
+    fmt::print("    {} ({}): {}\n", rule.id, sieve::to_string(rule.kind),
+               fmt::join(rule.values, " "));
+  }
   fmt::print("  compiled size             {:.1f} MiB\n",
              static_cast<double>(stats.memory_bytes) / (1024.0 * 1024.0));
   fmt::print("  compile time              {:.3f} s\n", stats.compile_seconds);

@@ -43,6 +43,11 @@ TableMemory::TableMemory(std::size_t bytes) : size_(bytes) {
   // Advice only: without transparent huge pages the table still works, with more TLB misses.
   ::madvise(data_, mapped_, MADV_HUGEPAGE);
 #endif
+  // Fault every page in now: the table's cost (the kernel zeroing it) is paid when it is made,
+  // like a flow table's, not on the first packets that touch it, and what it holds is resident.
+  for (std::size_t offset = 0; offset < mapped_; offset += kPage) {
+    static_cast<volatile std::byte*>(data_)[offset] = std::byte{0};
+  }
 }
 
 TableMemory::TableMemory(TableMemory&& other) noexcept

@@ -3,6 +3,7 @@
 // once and then only read (PrefixMap). Blocks of 2 MiB and more are mapped on their own and
 // marked for transparent huge pages: random lookups over a table of tens of MiB otherwise miss
 // the TLB on nearly every access, and in a virtual machine each miss is a two-level page walk.
+// Every page is faulted in when the block is made (resident from the start, zeroing paid then).
 // Private to core.
 
 #include <cstddef>

@@ -18,29 +18,30 @@ constexpr std::int64_t kDay = 86'400;
 constexpr std::array<BehaviourParam, 3> kScanParams = {{
     {"min_failed_ratio", ParamType::ratio, 0, 1, "0.8",
      "share of attempts unanswered or refused, 0..1"},
-    {"min_targets", ParamType::count, 2, 1'000'000, "64",
+    {"min_targets", ParamType::count, 8, 1'000'000, "64",
      "distinct (address, port, protocol) targets of one source"},
-    {"window", ParamType::duration, 1, kDay, "300s", "how far back attempts count"},
+    {"window", ParamType::duration, 2, kDay, "300s", "how far back attempts count"},
 }};
 
-// UDP services known to answer small requests with large responses (US-CERT TA14-017A and
-// later reports): QOTD, chargen, DNS, portmap, NTP, NetBIOS, SNMP, CLDAP, SSDP, ARD, WS-Discovery,
-// mDNS, memcached.
+// UDP services known to answer small requests with large responses: behaviour.h
+// kAmplificationPorts (a test keeps the two lists equal).
 constexpr std::array<BehaviourParam, 4> kAmplificationParams = {{
     {"min_ratio", ParamType::ratio, 1, 1'000'000, "10",
      "response bytes per request byte toward one victim"},
     {"min_response_bytes", ParamType::count, 1, 1e12, "100000",
      "response bytes toward one victim within the window"},
-    {"ports", ParamType::ports, 1, 65535, "17,19,53,111,123,137,161,389,1900,3283,3702,5353,11211",
+    {"ports", ParamType::ports, 1, 65535,
+     "17,19,53,69,111,123,137,161,389,520,1434,1900,3283,3702,5353,5683,10001,11211",
      "UDP service ports whose responses count"},
-    {"window", ParamType::duration, 1, kDay, "60s", "how far back bytes count"},
+    {"window", ParamType::duration, 2, kDay, "60s", "how far back bytes count"},
 }};
 
 constexpr std::array<BehaviourParam, 4> kBeaconParams = {{
-    {"max_cv", ParamType::ratio, 0, 1, "0.2",
+    {"max_cv", ParamType::ratio, 0, 10, "0.2",
      "coefficient of variation (stddev/mean) of the intervals, at most"},
     {"max_interval", ParamType::duration, 1, 7 * kDay, "21600s", "longest interval that counts"},
-    {"min_connections", ParamType::count, 3, 1000, "8", "connections of one pair, at least"},
+    {"min_connections", ParamType::count, 3, 17, "8",
+     "connections of one pair, at least (the last 16 intervals are kept)"},
     {"min_interval", ParamType::duration, 1, 7 * kDay, "5s", "shortest interval that counts"},
 }};
 

@@ -45,6 +45,20 @@ nlohmann::json RunSummary::to_json() const {
     out["last_packet"] = format_rfc3339_micros(last_packet);
   }
   if (!input_error.empty()) out["input_error"] = input_error;
+  if (!behaviour.empty()) {
+    nlohmann::json rules = nlohmann::json::array();
+    for (const auto& rule : behaviour) {
+      rules.push_back({{"rule", rule.rule},
+                       {"kind", rule.kind},
+                       {"capacity", rule.capacity},
+                       {"admitted", rule.admitted},
+                       {"refused", rule.refused},
+                       {"evicted", rule.evicted},
+                       {"flagged", rule.flagged},
+                       {"selections", rule.selections}});
+    }
+    out["behaviour"] = {{"memory_bytes", behaviour_memory_bytes}, {"rules", std::move(rules)}};
+  }
   return out;
 }
 
@@ -82,6 +96,17 @@ std::string RunSummary::to_text() const {
   line("selected flows / 選別フロー数", selected_flows);
   line("records stored / 保存レコード数", records);
   line("flows evicted early / 早期退避フロー", flows_evicted);
+  if (!behaviour.empty()) {
+    line("behaviour memory (MiB) / 挙動状態メモリ",
+         fmt::format("{:.1f}", static_cast<double>(behaviour_memory_bytes) / (1 << 20)));
+    for (const auto& rule : behaviour) {
+      line(fmt::format("{} ({}) flagged / 検知", rule.rule, rule.kind), rule.flagged);
+      if (rule.refused + rule.evicted > 0) {
+        line(fmt::format("{} at the memory bound / 上限到達", rule.rule),
+             fmt::format("{} refused, {} evicted", rule.refused, rule.evicted));
+      }
+    }
+  }
   line("wall time (s) / 所要時間 (秒)", fmt::format("{:.3f}", wall_seconds));
   line("throughput (Gbit/s) / 処理速度", fmt::format("{:.3f}", gbit_per_second()));
   if (!input_error.empty()) text += fmt::format("  input error / 入力エラー: {}\n", input_error);

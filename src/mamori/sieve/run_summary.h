@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,19 @@ struct CategoryCounters {
   std::uint64_t selected_flows = 0;
 };
 
+// One behaviour rule's state at the end of a run (sieve/behaviour.h explains each counter):
+// the only trace the subjects it tracked leave.
+struct BehaviourRuleSummary {
+  std::string rule;
+  std::string kind;
+  std::uint64_t capacity = 0;  // full tracking entries its memory share holds
+  std::uint64_t admitted = 0;
+  std::uint64_t refused = 0;  // admissions refused at the memory bound
+  std::uint64_t evicted = 0;  // tracked subjects replaced at the memory bound
+  std::uint64_t flagged = 0;  // subjects that crossed the thresholds
+  std::uint64_t selections = 0;
+};
+
 struct RunSummary {
   std::uint64_t packets = 0;  // every packet read
   std::uint64_t bytes = 0;    // wire bytes of every packet read
@@ -33,9 +47,11 @@ struct RunSummary {
   std::uint64_t flows = 0;
   std::uint64_t selected_flows = 0;
   std::uint64_t records = 0;
-  std::uint64_t flows_evicted = 0;          // ended early because max_flows was reached
-  std::uint64_t flows_recalled = 0;         // evicted flows that came back with their verdict
-  std::uint64_t truncated_inspections = 0;  // app parsers that saw too few bytes
+  std::uint64_t flows_evicted = 0;           // ended early because max_flows was reached
+  std::uint64_t flows_recalled = 0;          // evicted flows that came back with their verdict
+  std::uint64_t truncated_inspections = 0;   // app parsers that saw too few bytes
+  std::uint64_t behaviour_memory_bytes = 0;  // fixed at start, within behaviour_memory_mb
+  std::vector<BehaviourRuleSummary> behaviour;
   Timestamp first_packet;
   Timestamp last_packet;
   double wall_seconds = 0;

@@ -6,13 +6,15 @@
 #include <random>
 #include <string_view>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "mamori/decode/app.h"
 #include "mamori/flow/flow_table.h"
+#include "mamori/sieve/behaviour.h"
+#include "mamori/sieve/behaviour_rule.h"
 
 namespace mamori::sieve {
 namespace {
@@ -74,6 +76,45 @@ Opening opening_of(const decode::DecodedPacket& packet) {
   }
 }
 
+// The engine's rules from the compiled ruleset's canonical thresholds.
+Result<std::vector<BehaviourRule>> behaviour_rules(const CompiledRuleset& rules) {
+  std::vector<BehaviourRule> out;
+  for (RuleIndex rule = 0; rule < rules.rule_count(); ++rule) {
+    const auto values = rules.behaviour_values(rule);
+    switch (rules.rule_kind(rule)) {
+      case RuleKind::scan: {
+        auto t = scan_thresholds(values);
+        if (!t) return fail(t.error());
+        out.push_back({rule, ScanParams{.min_targets = t->min_targets,
+                                        .window = t->window,
+                                        .min_failed_ratio = t->min_failed_ratio}});
+        break;
+      }
+      case RuleKind::amplification: {
+        auto t = amplification_thresholds(values);
+        if (!t) return fail(t.error());
+        out.push_back({rule, AmplificationParams{.udp_ports = t->ports,
+                                                 .min_ratio = t->min_ratio,
+                                                 .min_response_bytes = t->min_response_bytes,
+                                                 .window = t->window}});
+        break;
+      }
+      case RuleKind::beacon: {
+        auto t = beacon_thresholds(values);
+        if (!t) return fail(t.error());
+        out.push_back({rule, BeaconParams{.min_connections = t->min_connections,
+                                          .max_cv = t->max_cv,
+                                          .min_interval = t->min_interval,
+                                          .max_interval = t->max_interval}});
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Sieve::State {
@@ -91,6 +132,8 @@ struct Sieve::State {
   MatchScratch scratch;
   flow::FlowTable flows;
   FlowIdKey flow_id_key{};
+  std::optional<BehaviourEngine> behaviour;  // only when the ruleset has behaviour rules
+  std::vector<BehaviourHit> behaviour_hits;  // reused per event
 
   std::vector<FlowNotes> notes;
   std::vector<std::uint32_t> free_notes;
@@ -101,6 +144,7 @@ struct Sieve::State {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   void process(const capture::RawPacket& raw);
+  void collect_behaviour_summary();
   bool admit(scope::Category category);
   void count_dropped(scope::Category category);
   void on_created(flow::FlowEntry& entry, const flow::FlowLookup& found);
@@ -110,7 +154,10 @@ struct Sieve::State {
                            const decode::DecodedPacket& packet);
   void note_dns(flow::FlowEntry& entry, const decode::DnsMessage& message);
   void add_hits(flow::FlowEntry& entry);
-  void add_match(flow::FlowEntry& entry, RuleIndex rule, std::span<const std::uint8_t> command);
+  void add_match(flow::FlowEntry& entry, RuleIndex rule, std::span<const std::uint8_t> command,
+                 std::vector<Measure> measured = {});
+  void observe_behaviour(flow::FlowEntry& entry, const flow::FlowLookup& found,
+                         const decode::DecodedPacket& packet, const capture::RawPacket& raw);
   void decide(flow::FlowEntry& entry);
   void on_flow_end(flow::FlowEntry& entry, flow::EndReason reason);
   void emit_record(const flow::FlowEntry& entry);
@@ -127,6 +174,12 @@ struct Sieve::State {
       }
     }
     return notes[entry.annotation];
+  }
+  bool has_behaviour_match(const flow::FlowEntry& entry, RuleKind kind) const {
+    if (entry.annotation == flow::kNoAnnotation) return false;
+    const auto& matches = notes[entry.annotation].matches;
+    return std::any_of(matches.begin(), matches.end(),
+                       [kind](const Match& m) { return m.kind == kind; });
   }
   bool has_matches(const flow::FlowEntry& entry) const {
     return entry.annotation != flow::kNoAnnotation && !notes[entry.annotation].matches.empty();
@@ -192,6 +245,7 @@ void Sieve::State::process(const capture::RawPacket& raw) {
   counters.bytes += raw.wire_length;
 
   if (selection_stopped) return;
+  if (behaviour) observe_behaviour(entry, found, packet, raw);
   const int direction = flow::index_of(found.direction);
   const bool budget_left = entry.inspected[direction] < config.inspect_bytes;
   // Non-first fragments carry no transport header: their bytes are not the start of anything.
@@ -310,6 +364,53 @@ void Sieve::State::inspect_application(flow::FlowEntry& entry, int direction,
   }
 }
 
+// Behaviour rules see flow starts, first replies and the datagrams of amplification services;
+// a flow of a subject over its thresholds is selected even if its own inspection found nothing
+// (the behaviour, not the content, is the selection condition), from the event that crossed
+// on. Everything the engine keeps stays in its bounded memory (I1).
+void Sieve::State::observe_behaviour(flow::FlowEntry& entry, const flow::FlowLookup& found,
+                                     const decode::DecodedPacket& packet,
+                                     const capture::RawPacket& raw) {
+  const int direction = flow::index_of(found.direction);
+  const bool first_reply =
+      !found.created && direction == 1 && entry.packets(flow::Direction::reverse) == 1;
+  const bool service_datagram = packet.protocol == decode::ip_protocol::udp &&
+                                (behaviour->wants_udp_port(entry.initiator_port()) ||
+                                 behaviour->wants_udp_port(entry.responder_port()));
+  if (!found.created && !first_reply && !service_datagram) return;  // most packets
+  const BehaviourFlow flow{entry.initiator(), entry.responder(), entry.initiator_port(),
+                           entry.responder_port(), entry.protocol()};
+  if (found.created) behaviour->on_flow_start(flow, packet.tcp_flags, raw.timestamp);
+  if (first_reply) behaviour->on_reply(flow, packet.tcp_flags, raw.timestamp);
+  if (service_datagram) behaviour->on_udp_bytes(flow, direction, raw.wire_length, raw.timestamp);
+  // A flow the amplification rule already selected keeps its match: its datagrams still count
+  // (they keep the victim's hold), but asking again would only build a hit to drop.
+  const bool ask =
+      found.created || (service_datagram && !has_behaviour_match(entry, RuleKind::amplification));
+  if (!ask) return;
+  behaviour_hits.clear();
+  behaviour->selections(flow, raw.timestamp, behaviour_hits);
+  if (behaviour_hits.empty()) return;
+  for (auto& hit : behaviour_hits) add_match(entry, hit.rule, {}, std::move(hit.measured));
+  if (entry.verdict == flow::Verdict::not_selected) {
+    // Inspection had finished without a match; the behaviour selects the rest of the flow.
+    entry.verdict = flow::Verdict::undecided;
+  }
+  decide(entry);
+}
+
+void Sieve::State::collect_behaviour_summary() {
+  if (!behaviour) return;
+  const BehaviourStats stats = behaviour->stats();
+  summary.behaviour_memory_bytes = stats.memory_bytes;
+  summary.behaviour.clear();
+  for (const auto& rule : stats.rules) {
+    summary.behaviour.push_back(BehaviourRuleSummary{
+        std::string(rules.rule_id(rule.rule)), std::string(to_string(rule.kind)), rule.capacity,
+        rule.admitted, rule.refused, rule.evicted, rule.flagged, rule.hits});
+  }
+}
+
 void Sieve::State::note_dns(flow::FlowEntry& entry, const decode::DnsMessage& message) {
   auto& notes = notes_of(entry);
   for (const auto& question : message.questions) {
@@ -334,7 +435,7 @@ void Sieve::State::add_hits(flow::FlowEntry& entry) {
 }
 
 void Sieve::State::add_match(flow::FlowEntry& entry, RuleIndex rule,
-                             std::span<const std::uint8_t> command) {
+                             std::span<const std::uint8_t> command, std::vector<Measure> measured) {
   auto& notes = notes_of(entry);
   const auto id = rules.rule_id(rule);
   const bool known = std::any_of(notes.matches.begin(), notes.matches.end(),
@@ -342,6 +443,7 @@ void Sieve::State::add_match(flow::FlowEntry& entry, RuleIndex rule,
   if (known || notes.matches.size() >= kMaxMatches) return;
   if (notes.matches.empty()) notes.first_rule = rule;
   notes.matches.push_back(rules.to_match(rule, command));
+  notes.matches.back().measured = std::move(measured);
 }
 
 void Sieve::State::decide(flow::FlowEntry& entry) {
@@ -458,6 +560,15 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
     return fail("sieve: no randomness for the flow id key (OpenSSL RAND_bytes failed)");
   }
   if (auto prepared = state->scratch.prepare(rules); !prepared) return fail(prepared.error());
+  if (rules.stats().behaviour_rules > 0) {
+    auto behaviour = behaviour_rules(rules);
+    if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
+    auto engine = BehaviourEngine::create(std::move(*behaviour),
+                                          std::size_t{config.behaviour_memory_mb} << 20,
+                                          (std::uint64_t{entropy()} << 32) | entropy());
+    if (!engine) return fail("sieve: behaviour rules: {}", engine.error().message);
+    state->behaviour.emplace(std::move(*engine));
+  }
   return std::unique_ptr<Sieve>(new Sieve(std::move(state)));
 }
 
@@ -469,11 +580,13 @@ void Sieve::finish() {
   state_->flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { state_->on_flow_end(e, r); });
   state_->summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count();
+  state_->collect_behaviour_summary();
 }
 
 void Sieve::stop_selection() {
   state_->flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { state_->on_flow_end(e, r); });
   state_->selection_stopped = true;
+  state_->collect_behaviour_summary();
 }
 
 const RunSummary& Sieve::summary() const { return state_->summary; }

@@ -1,0 +1,671 @@
+// sieve/behaviour: each behaviour fires on a positive example and not on near misses, its
+// records explain themselves (measured values sorted, finite, equal to what was fed), and its
+// memory stays within the budget under floods of spoofed sources.
+
+#include "mamori/sieve/behaviour.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace mamori::sieve {
+namespace {
+
+constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kUdp = 17;
+constexpr std::uint8_t kSyn = 0x02;
+constexpr std::uint8_t kSynAck = 0x12;
+constexpr std::uint8_t kRstAck = 0x14;
+constexpr std::size_t kMiB = 1024 * 1024;
+
+// 1'800'000'000 s is a multiple of the scan and amplification epochs used here (30 s, 150 s)
+// and of 600 s, so the tests start at an epoch boundary.
+const Timestamp kStart = Timestamp::from_seconds(1'800'000'000);
+
+Timestamp at_ms(std::int64_t ms) { return kStart + Duration::millis(ms); }
+Timestamp at_s(double s) { return kStart + Duration{static_cast<std::int64_t>(s * 1e9)}; }
+
+IpAddress v4(std::uint32_t value) { return IpAddress::v4(value); }
+// Documentation and shared address space ranges only.
+IpAddress host(std::uint32_t n) { return v4(0xc0000200u + (n & 0xff)); }         // 192.0.2.n
+IpAddress other(std::uint32_t n) { return v4(0xc6336400u + (n & 0xff)); }        // 198.51.100.n
+IpAddress spoofed(std::uint32_t n) { return v4(0x64400000u + (n & 0x3fffff)); }  // 100.64/10
+IpAddress target(std::uint32_t n) { return v4(0xcb007100u + (n & 0xff) + ((n >> 8) << 16)); }
+
+BehaviourFlow tcp(const IpAddress& from, const IpAddress& to, std::uint16_t to_port = 80,
+                  std::uint16_t from_port = 40000) {
+  return {from, to, from_port, to_port, kTcp};
+}
+BehaviourFlow udp(const IpAddress& from, std::uint16_t from_port, const IpAddress& to,
+                  std::uint16_t to_port) {
+  return {from, to, from_port, to_port, kUdp};
+}
+
+BehaviourEngine make(std::vector<BehaviourRule> rules, std::size_t bytes = 4 * kMiB,
+                     std::uint64_t seed = 1) {
+  auto engine = BehaviourEngine::create(std::move(rules), bytes, seed);
+  EXPECT_TRUE(engine.has_value()) << (engine ? "" : engine.error().message);
+  return std::move(*engine);
+}
+
+// What every hit must satisfy for its record to be valid and self-explaining.
+void expect_valid(const BehaviourHit& hit) {
+  ASSERT_LE(hit.measured.size(), kMaxMeasures);
+  for (std::size_t i = 0; i < hit.measured.size(); ++i) {
+    const Measure& m = hit.measured[i];
+    EXPECT_FALSE(m.name.empty());
+    EXPECT_LE(m.name.size(), kMaxMeasureNameLength);
+    EXPECT_TRUE(std::all_of(m.name.begin(), m.name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    })) << m.name;
+    EXPECT_TRUE(std::isfinite(m.value)) << m.name;
+    if (i > 0) {
+      EXPECT_LT(hit.measured[i - 1].name, m.name);  // sorted and unique
+    }
+  }
+}
+
+double measure(const BehaviourHit& hit, const std::string& name) {
+  for (const Measure& m : hit.measured) {
+    if (m.name == name) return m.value;
+  }
+  ADD_FAILURE() << "no measure " << name;
+  return std::nan("");
+}
+
+std::vector<std::string> names(const BehaviourHit& hit) {
+  std::vector<std::string> out;
+  for (const Measure& m : hit.measured) out.push_back(m.name);
+  return out;
+}
+
+std::vector<BehaviourHit> select(BehaviourEngine& engine, const BehaviourFlow& flow,
+                                 Timestamp time) {
+  std::vector<BehaviourHit> hits;
+  engine.selections(flow, time, hits);
+  for (const auto& hit : hits) expect_valid(hit);
+  return hits;
+}
+
+// A new flow as the sieve reports it: the event, then the selections for it.
+std::vector<BehaviourHit> start(BehaviourEngine& engine, const BehaviourFlow& flow,
+                                Timestamp time) {
+  engine.on_flow_start(flow, flow.protocol == kTcp ? kSyn : 0, time);
+  return select(engine, flow, time);
+}
+
+bool selected_by(const std::vector<BehaviourHit>& hits, RuleIndex rule) {
+  return std::any_of(hits.begin(), hits.end(),
+                     [&](const BehaviourHit& h) { return h.rule == rule; });
+}
+
+ScanParams scan_params(std::uint32_t min_targets = 64, Duration grace = Duration::seconds(2)) {
+  ScanParams p;
+  p.min_targets = min_targets;
+  p.reply_grace = grace;
+  return p;
+}
+
+// ---- scan ---------------------------------------------------------------------------------------
+
+TEST(BehaviourScan, FlagsAScannerAndReportsWhatWasFed) {
+  auto engine = make({{7, scan_params(64, Duration{})}});
+  const IpAddress scanner = host(1);
+  // 3 attempts stay in the admission sketch; tracking counts from the 4th (at 300 ms).
+  // 160 tracked attempts (a check falls on the 160th), one in ten answered.
+  std::size_t answered = 0;
+  std::vector<BehaviourHit> hits;
+  for (std::uint32_t i = 0; i < 163; ++i) {
+    const auto flow = tcp(scanner, target(i), static_cast<std::uint16_t>(1 + i % 3));
+    hits = start(engine, flow, at_ms(100 * i));
+    if (i >= 3 && i % 10 == 0) {
+      engine.on_reply(flow, kSynAck, at_ms(100 * i + 20));
+      ++answered;
+    } else if (i % 10 == 1) {
+      engine.on_reply(flow, kRstAck, at_ms(100 * i + 20));  // a refusal: still failed
+    }
+  }
+  ASSERT_TRUE(selected_by(hits, 7));
+  const auto later = select(engine, tcp(scanner, other(1)), at_ms(16'300));
+  ASSERT_EQ(later.size(), 1u);
+  const BehaviourHit& hit = later[0];
+  EXPECT_EQ(hit.rule, 7u);
+  EXPECT_EQ(names(hit),
+            (std::vector<std::string>{"answered", "attempts", "failed_ratio", "min_failed_ratio",
+                                      "min_targets", "span_s", "targets", "window_s"}));
+  EXPECT_EQ(measure(hit, "attempts"), 160);
+  EXPECT_EQ(measure(hit, "answered"), static_cast<double>(answered));
+  EXPECT_DOUBLE_EQ(measure(hit, "failed_ratio"), (160.0 - answered) / 160.0);
+  EXPECT_NEAR(measure(hit, "targets"), 160, 160 * 0.25);  // HyperLogLog estimate, ≤ attempts
+  EXPECT_LE(measure(hit, "targets"), 160);
+  EXPECT_DOUBLE_EQ(measure(hit, "span_s"), 15.9);  // from the 4th attempt to the 163rd
+  EXPECT_EQ(measure(hit, "window_s"), 300);
+  EXPECT_EQ(measure(hit, "min_targets"), 64);
+  EXPECT_DOUBLE_EQ(measure(hit, "min_failed_ratio"), 0.8);
+  // Flows it receives, and other sources' flows, are not its: not selected.
+  EXPECT_TRUE(select(engine, tcp(other(2), scanner), at_ms(16'300)).empty());
+  EXPECT_TRUE(select(engine, tcp(other(2), target(1)), at_ms(16'300)).empty());
+  const auto stats = engine.stats();
+  EXPECT_EQ(stats.rules[0].flagged, 1u);
+  EXPECT_EQ(stats.rules[0].flagged_now, 1u);
+  EXPECT_EQ(stats.rules[0].below_admission, 3u);
+}
+
+TEST(BehaviourScan, BusyClientWhoseAttemptsAreAnsweredIsNotFlagged) {
+  auto engine = make({{1, scan_params()}});
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    const auto flow = tcp(host(2), target(i), 443);
+    EXPECT_TRUE(start(engine, flow, at_ms(50 * i)).empty());
+    if (i % 10 != 0) engine.on_reply(flow, kSynAck, at_ms(50 * i + 30));  // 90 % answered
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+}
+
+TEST(BehaviourScan, NearMissesAreNotFlagged) {
+  auto engine = make({{1, scan_params()}});
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    // 75 % failed, below min_failed_ratio 0.8.
+    const auto flow = tcp(host(3), target(i));
+    EXPECT_TRUE(start(engine, flow, at_ms(50 * i)).empty());
+    if (i % 4 == 0) engine.on_reply(flow, kSynAck, at_ms(50 * i + 30));
+    // Never answered, but only 40 distinct targets (retries), below min_targets 64.
+    EXPECT_TRUE(start(engine, tcp(host(4), target(i % 40)), at_ms(50 * i + 1)).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+}
+
+TEST(BehaviourScan, AttemptsWithinTheReplyGraceAreNotJudgedFailed) {
+  auto engine = make({{1, scan_params(64, Duration::seconds(2))}});
+  // 200 unanswered attempts within 1 s: all may still be answered, so no verdict yet.
+  for (std::uint32_t i = 0; i < 200; ++i) {
+    EXPECT_TRUE(start(engine, tcp(host(5), target(i)), at_ms(5 * i)).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+  // Past the grace they count as failed: the next check (one per 8 attempts) flags the source.
+  std::vector<BehaviourHit> hits;
+  for (std::uint32_t i = 0; i < 8; ++i)
+    hits = start(engine, tcp(host(5), target(500 + i)), at_s(5 + i));
+  EXPECT_TRUE(selected_by(hits, 1));
+  EXPECT_EQ(measure(hits[0], "answered"), 0);
+  // The attempts of the last 2..4 s are still pending: failed_ratio is just below 1.
+  const double attempts = measure(hits[0], "attempts");
+  EXPECT_GT(measure(hits[0], "failed_ratio"), (attempts - 4) / attempts - 1e-9);
+  EXPECT_LT(measure(hits[0], "failed_ratio"), 1.0);
+}
+
+TEST(BehaviourScan, CountsOnlyWithinTheWindow) {
+  auto engine = make({{1, scan_params(64, Duration{})}});
+  // One attempt every 10 s for 2000 s: 200 distinct targets, but at most 30 per 300 s window.
+  for (std::uint32_t i = 0; i < 200; ++i) {
+    EXPECT_TRUE(start(engine, tcp(host(6), target(i)), at_s(10.0 * i)).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+  // The same 200 within 200 s are flagged, and what is counted lies within the window.
+  std::vector<BehaviourHit> hits;
+  for (std::uint32_t i = 0; i < 200; ++i)
+    hits = start(engine, tcp(host(7), target(i)), at_s(3000 + i));
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_LE(measure(hits[0], "span_s"), measure(hits[0], "window_s"));
+  // The flag holds for one window after the latest crossing (the check at its 192nd tracked
+  // attempt: tracking began at its 4th, so the 195th, at 3194 s), then lapses.
+  EXPECT_FALSE(select(engine, tcp(host(7), other(1)), at_s(3194 + 299.9)).empty());
+  EXPECT_TRUE(select(engine, tcp(host(7), other(1)), at_s(3194 + 300)).empty());
+}
+
+TEST(BehaviourScan, BackscatterAndResponsesAreNotAttempts) {
+  auto engine = make({{1, scan_params(64, Duration{})}});
+  const IpAddress server = host(9);
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    const Timestamp t = at_ms(10 * i);
+    // RST backscatter of a SYN-flooded server to spoofed addresses, and a mid-flow segment.
+    engine.on_flow_start(tcp(server, spoofed(i), 40000, 80), kRstAck, t);
+    engine.on_flow_start(tcp(server, spoofed(i + 5000), 40000, 80), 0x18, t);
+    // ICMP port unreachable (type 3, code 3) to many hosts; UDP responses from port 53.
+    engine.on_flow_start({server, spoofed(i), 3, 3, 1}, 0, t);
+    engine.on_flow_start(udp(server, 53, spoofed(i), 40000), 0, t);
+    EXPECT_TRUE(select(engine, tcp(server, other(1)), t).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].admitted, 0u);
+  // Echo requests (type 8) to many hosts are attempts.
+  std::vector<BehaviourHit> hits;
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    const BehaviourFlow ping{host(19), target(i), 8, 0, 1};
+    engine.on_flow_start(ping, 0, at_s(20 + i * 0.01));
+    hits = select(engine, ping, at_s(20 + i * 0.01));
+  }
+  EXPECT_TRUE(selected_by(hits, 1));
+}
+
+TEST(BehaviourScan, AFlowSeenFromItsSynAckIsAnAnsweredAttempt) {
+  auto engine = make({{1, scan_params(64, Duration{})}});
+  // Asymmetric routing: only the answers of a busy client's connections cross this link.
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    engine.on_flow_start(tcp(host(26), target(i), 443), kSynAck, at_ms(10 * i));
+  }
+  const auto stats = engine.stats().rules[0];
+  EXPECT_GT(stats.admitted, 0u);
+  EXPECT_EQ(stats.flagged, 0u);
+}
+
+TEST(BehaviourScan, RulesOfOneKindApplyTheirOwnThresholds) {
+  auto engine = make({{1, scan_params(16, Duration{})}, {2, scan_params(500, Duration{})}});
+  std::vector<BehaviourHit> hits;
+  for (std::uint32_t i = 0; i < 120; ++i)
+    hits = start(engine, tcp(host(8), target(i)), at_ms(100 * i));
+  EXPECT_TRUE(selected_by(hits, 1));
+  EXPECT_FALSE(selected_by(hits, 2));
+  EXPECT_EQ(measure(hits[0], "min_targets"), 16);
+}
+
+// ---- amplification ------------------------------------------------------------------------------
+
+AmplificationParams amplification_params() { return {}; }
+
+TEST(BehaviourAmplification, FlagsTheVictimOfReflectedResponses) {
+  auto engine = make({{3, amplification_params()}});
+  EXPECT_TRUE(engine.wants_udp_port(53));
+  EXPECT_TRUE(engine.wants_udp_port(11211));
+  EXPECT_FALSE(engine.wants_udp_port(80));
+  const IpAddress victim = host(10);
+  // Responses from 50 reflectors; the requests were spoofed elsewhere and never seen here, so
+  // each flow begins with a datagram from port 53 (the flow's initiator is the reflector).
+  std::vector<BehaviourHit> hits;
+  std::uint32_t sent = 0;
+  for (std::uint32_t i = 0; i < 60; ++i) {
+    const auto flow = udp(other(i % 50), 53, victim, 33000);
+    if (i < 50) hits = start(engine, flow, at_ms(100 * i));
+    engine.on_udp_bytes(flow, 0, 3000, at_ms(100 * i + 1));
+    sent += 3000;
+    hits = select(engine, flow, at_ms(100 * i + 1));
+    EXPECT_EQ(selected_by(hits, 3), sent >= 100'000) << i;  // the crossing flow is selected
+  }
+  ASSERT_EQ(hits.size(), 1u);
+  const BehaviourHit& hit = hits[0];
+  EXPECT_EQ(names(hit),
+            (std::vector<std::string>{"min_ratio", "min_response_bytes", "ratio", "request_bytes",
+                                      "response_bytes", "service_port", "span_s", "window_s"}));
+  EXPECT_EQ(measure(hit, "response_bytes"), 180'000);
+  EXPECT_EQ(measure(hit, "request_bytes"), 0);
+  EXPECT_EQ(measure(hit, "ratio"), 180'000);
+  EXPECT_EQ(measure(hit, "service_port"), 53);
+  EXPECT_DOUBLE_EQ(measure(hit, "span_s"), 5.9);
+  EXPECT_EQ(measure(hit, "window_s"), 60);
+  EXPECT_EQ(measure(hit, "min_ratio"), 10);
+  EXPECT_EQ(measure(hit, "min_response_bytes"), 100'000);
+  // Selected: the victim's flows with a service port, in either orientation.
+  EXPECT_TRUE(selected_by(select(engine, udp(victim, 5000, other(99), 123), at_s(7)), 3));
+  EXPECT_TRUE(selected_by(select(engine, udp(other(98), 1900, victim, 5000), at_s(7)), 3));
+  // Not: its other flows, or other hosts' service flows.
+  EXPECT_TRUE(select(engine, udp(victim, 5000, other(99), 8080), at_s(7)).empty());
+  EXPECT_TRUE(select(engine, tcp(victim, other(99), 53), at_s(7)).empty());
+  EXPECT_TRUE(select(engine, udp(other(1), 53, host(11), 33000), at_s(7)).empty());
+}
+
+TEST(BehaviourAmplification, VictimAsInitiatorWithFewRequestBytes) {
+  auto engine = make({{3, amplification_params()}});
+  const IpAddress victim = host(12);
+  std::vector<BehaviourHit> hits;
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    const auto flow = udp(victim, 40000, other(i), 123);  // NTP monlist: tiny request
+    engine.on_udp_bytes(flow, 0, 50, at_ms(100 * i));
+    engine.on_udp_bytes(flow, 1, 5000, at_ms(100 * i + 10));
+    hits = select(engine, flow, at_ms(100 * i + 10));
+  }
+  ASSERT_TRUE(selected_by(hits, 3));
+  // Admitted at its first response: the request before it was seeded from the request sketch.
+  EXPECT_EQ(measure(hits[0], "request_bytes"), 40 * 50);
+  EXPECT_EQ(measure(hits[0], "response_bytes"), 40 * 5000);
+  EXPECT_EQ(measure(hits[0], "ratio"), 100);
+  EXPECT_EQ(measure(hits[0], "service_port"), 123);
+}
+
+TEST(BehaviourAmplification, NearMissesAreNotFlagged) {
+  auto engine = make({{3, amplification_params()}});
+  for (std::uint32_t i = 0; i < 400; ++i) {
+    // A busy resolver client: ratio 8 < 10, 320 KB of responses.
+    const auto client = udp(host(13), 40000 + i, other(1), 53);
+    engine.on_udp_bytes(client, 0, 100, at_ms(100 * i));
+    engine.on_udp_bytes(client, 1, 800, at_ms(100 * i + 5));
+    EXPECT_TRUE(select(engine, client, at_ms(100 * i + 5)).empty());
+    // A huge ratio but only 40 KB of responses in total, below min_response_bytes.
+    const auto small = udp(other(2), 53, host(14), 40000);
+    engine.on_udp_bytes(small, 0, 100, at_ms(100 * i + 6));
+    EXPECT_TRUE(select(engine, small, at_ms(100 * i + 6)).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+}
+
+TEST(BehaviourAmplification, CountsOnlyWithinTheWindow) {
+  auto engine = make({{3, amplification_params()}});
+  // 10 KB every 20 s: 200 KB in total, at most 30 KB within any 60 s window.
+  for (std::uint32_t i = 0; i < 20; ++i) {
+    const auto flow = udp(other(i), 11211, host(15), 40000);
+    engine.on_udp_bytes(flow, 0, 10'000, at_s(20.0 * i));
+    EXPECT_TRUE(select(engine, flow, at_s(20.0 * i)).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+}
+
+TEST(BehaviourAmplification, NoAmplificationRuleWantsNoPort) {
+  auto engine = make({{1, scan_params()}});
+  for (std::uint32_t port = 0; port < 65536; ++port) {
+    ASSERT_FALSE(engine.wants_udp_port(static_cast<std::uint16_t>(port)));
+  }
+}
+
+// ---- beacon -------------------------------------------------------------------------------------
+
+BeaconParams beacon_params(std::uint32_t min_connections = 8, double max_cv = 0.2) {
+  BeaconParams p;
+  p.min_connections = min_connections;
+  p.max_cv = max_cv;
+  return p;
+}
+
+struct Series {
+  std::vector<std::int64_t> starts_ms;
+};
+
+// Starts every `interval_ms` ± jitter (uniform), in whole milliseconds.
+Series jittered(int count, std::int64_t interval_ms, double jitter, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-jitter, jitter);
+  Series s;
+  std::int64_t t = 0;
+  for (int i = 0; i < count; ++i) {
+    s.starts_ms.push_back(t);
+    t += static_cast<std::int64_t>(std::llround(static_cast<double>(interval_ms) * (1 + u(rng))));
+  }
+  return s;
+}
+
+TEST(BehaviourBeacon, FlagsAJitteredBeaconAndReportsItsIntervals) {
+  auto engine = make({{5, beacon_params()}});
+  const auto flow = tcp(host(20), other(20), 443);
+  const Series s = jittered(12, 60'000, 0.10, 3);
+  std::vector<std::vector<BehaviourHit>> hits;
+  for (const std::int64_t ms : s.starts_ms) hits.push_back(start(engine, flow, at_ms(ms)));
+  // Admitted at its 2nd start; 8 connections of one series (7 gaps) at the 9th: selected from
+  // that flow on.
+  for (std::size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(!hits[i].empty(), i >= 8) << i;
+  const BehaviourHit& hit = hits.back()[0];
+  EXPECT_EQ(names(hit), (std::vector<std::string>{"connections", "cv", "max_cv", "max_interval_s",
+                                                  "mean_interval_s", "min_connections",
+                                                  "min_interval_s", "span_s"}));
+  // The latest crossing: 11 connections (starts 2..12), 10 gaps.
+  std::vector<double> gaps;
+  for (std::size_t i = 2; i < s.starts_ms.size(); ++i) {
+    gaps.push_back(static_cast<double>(s.starts_ms[i] - s.starts_ms[i - 1]));
+  }
+  double sum = 0;
+  for (double g : gaps) sum += g;
+  const double mean = sum / static_cast<double>(gaps.size());
+  double squares = 0;
+  for (double g : gaps) squares += (g - mean) * (g - mean);
+  const double cv = std::sqrt(squares / static_cast<double>(gaps.size())) / mean;
+  EXPECT_EQ(measure(hit, "connections"), 11);
+  EXPECT_DOUBLE_EQ(measure(hit, "mean_interval_s"), mean / 1e3);
+  EXPECT_NEAR(measure(hit, "cv"), cv, 1e-12);
+  EXPECT_LT(cv, 0.1);
+  EXPECT_DOUBLE_EQ(measure(hit, "span_s"), sum / 1e3);
+  EXPECT_EQ(measure(hit, "min_connections"), 8);
+  EXPECT_DOUBLE_EQ(measure(hit, "max_cv"), 0.2);
+  EXPECT_EQ(measure(hit, "min_interval_s"), 5);
+  EXPECT_EQ(measure(hit, "max_interval_s"), 6 * 3600);
+  // Only this pair: same hosts on another port, or the reverse direction, are not selected.
+  const Timestamp later = at_ms(s.starts_ms.back() + 1000);
+  EXPECT_TRUE(select(engine, tcp(host(20), other(20), 8443), later).empty());
+  EXPECT_TRUE(select(engine, tcp(other(20), host(20), 443), later).empty());
+}
+
+TEST(BehaviourBeacon, NearMissesAreNotFlagged) {
+  auto engine = make({{5, beacon_params()}});
+  for (int i = 0; i < 30; ++i) {
+    // Alternating 20 s and 100 s gaps: cv = 0.67.
+    const std::int64_t t = (i / 2) * 120'000 + (i % 2) * 20'000;
+    EXPECT_TRUE(start(engine, tcp(host(21), other(21), 443), at_ms(t)).empty());
+    // Regular but every 2 s, below min_interval: never a series.
+    EXPECT_TRUE(start(engine, tcp(host(22), other(22), 443), at_ms(2'000 * i)).empty());
+  }
+  // Regular, but only 7 connections.
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_TRUE(start(engine, tcp(host(23), other(23), 443), at_ms(60'000 * i)).empty());
+  }
+  EXPECT_EQ(engine.stats().rules[0].flagged, 0u);
+}
+
+TEST(BehaviourBeacon, AGapBeyondMaxIntervalStartsANewSeries) {
+  BeaconParams p = beacon_params(4);
+  p.max_interval = Duration::seconds(600);
+  auto engine = make({{5, p}});
+  const auto flow = tcp(host(24), other(24), 443);
+  // 4 starts 5 min apart (admitted at the 2nd: 3 connections tracked), then a 20 min silence
+  // and 3 more: neither series has 4 connections.
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(start(engine, flow, at_s(300.0 * i)).empty());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(start(engine, flow, at_s(2100 + 300.0 * i)).empty());
+  // The 4th connection of the new series flags it.
+  EXPECT_FALSE(start(engine, flow, at_s(3000)).empty());
+}
+
+TEST(BehaviourBeacon, RulesOfOneKindApplyTheirOwnThresholds) {
+  auto engine = make({{1, beacon_params(8, 0.05)}, {2, beacon_params(8, 0.3)}});
+  const Series s = jittered(12, 60'000, 0.3, 4);  // cv ≈ 0.17
+  std::vector<BehaviourHit> hits;
+  for (const std::int64_t ms : s.starts_ms) {
+    hits = start(engine, tcp(host(25), other(25), 443), at_ms(ms));
+  }
+  EXPECT_FALSE(selected_by(hits, 1));
+  EXPECT_TRUE(selected_by(hits, 2));
+}
+
+// ---- configuration ------------------------------------------------------------------------------
+
+TEST(BehaviourEngine, RejectsInvalidParametersNamingRuleAndField) {
+  auto error_of = [](BehaviourParams params) {
+    auto engine = BehaviourEngine::create({{0, std::move(params)}}, 4 * kMiB, 1);
+    return engine ? std::string() : engine.error().message;
+  };
+  ScanParams scan;
+  scan.min_targets = 2;
+  EXPECT_NE(error_of(scan).find("min_targets"), std::string::npos);
+  scan = {};
+  scan.min_failed_ratio = 1.5;
+  EXPECT_NE(error_of(scan).find("min_failed_ratio"), std::string::npos);
+  AmplificationParams amplification;
+  amplification.udp_ports = {};
+  EXPECT_NE(error_of(amplification).find("udp_ports"), std::string::npos);
+  amplification = {};
+  amplification.min_ratio = std::nan("");
+  EXPECT_NE(error_of(amplification).find("min_ratio"), std::string::npos);
+  BeaconParams beacon;
+  beacon.min_connections = 40;
+  EXPECT_NE(error_of(beacon).find("min_connections"), std::string::npos);
+  beacon = {};
+  beacon.min_interval = Duration::seconds(10);
+  beacon.max_interval = Duration::seconds(5);
+  EXPECT_NE(error_of(beacon).find("rule 0 (beacon)"), std::string::npos);
+  EXPECT_EQ(error_of(ScanParams{}), "");
+}
+
+TEST(BehaviourEngine, RejectsABudgetBelowTheMinimum) {
+  auto engine = BehaviourEngine::create({{0, ScanParams{}}, {1, BeaconParams{}}}, 6000, 1);
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().message.find("below the minimum"), std::string::npos);
+  EXPECT_FALSE(BehaviourEngine::create({}, 16, 1));  // not even the engine object fits
+  auto empty = BehaviourEngine::create({}, 4096, 1);
+  ASSERT_TRUE(empty);
+  EXPECT_LE(empty->memory_bytes(), 4096u);
+  EXPECT_FALSE(empty->wants_udp_port(53));
+  start(*empty, tcp(host(1), host(2)), kStart);
+  EXPECT_TRUE(select(*empty, tcp(host(1), host(2)), kStart).empty());
+}
+
+TEST(BehaviourEngine, OutOfOrderTimesNeitherCrashNorCountTwice) {
+  auto engine = make({{1, scan_params()}, {2, amplification_params()}, {3, beacon_params()}});
+  std::mt19937_64 rng(8);
+  for (int i = 0; i < 20'000; ++i) {
+    const Timestamp t = at_ms(static_cast<std::int64_t>(rng() % 3'600'000));
+    const auto flow = udp(host(static_cast<std::uint32_t>(rng() % 4)), 53,
+                          other(static_cast<std::uint32_t>(rng() % 200)), 40000);
+    start(engine, flow, t);
+    engine.on_udp_bytes(flow, static_cast<int>(rng() % 2), 1200, t);
+    engine.on_reply(flow, 0, t);
+    select(engine, flow, t);
+  }
+  start(engine, tcp(host(1), host(2)), Timestamp{-5});  // before the epoch: clamped
+  EXPECT_LE(engine.memory_bytes(), 4 * kMiB);
+}
+
+// ---- bounded memory -----------------------------------------------------------------------------
+
+std::vector<BehaviourRule> all_three() {
+  return {{1, scan_params()}, {2, amplification_params()}, {3, beacon_params()}};
+}
+
+// 2 million spoofed single-SYN sources (each a different address, to random targets) over
+// 600 s, interleaved with one real scanner (one attempt per 100 flows, unanswered) and one
+// beacon pair (every 30 s ± 10 %). The budget is fixed; the actors must still be flagged.
+TEST(BehaviourMemory, SpoofedSynFloodKeepsTheBoundAndTheActors) {
+  constexpr std::size_t kBudget = 8 * kMiB;
+  auto engine = make(all_three(), kBudget, 0x5eed);
+  const std::size_t reserved = engine.memory_bytes();
+  EXPECT_LE(reserved, kBudget);
+  constexpr std::uint32_t kFlows = 2'000'000;
+  const Series beacon = jittered(21, 30'000, 0.10, 9);
+  std::size_t next_beacon = 0;
+  const auto beacon_flow = tcp(host(30), other(30), 443);
+  const IpAddress scanner = host(31);
+  std::uint32_t scanner_hits = 0;
+  std::uint32_t beacon_hits = 0;
+  std::uint32_t spoofed_hits = 0;
+  std::mt19937_64 rng(12);
+  for (std::uint32_t i = 0; i < kFlows; ++i) {
+    const std::int64_t ms = std::int64_t{i} * 600'000 / kFlows;
+    const Timestamp t = at_ms(ms);
+    const auto flow =
+        tcp(spoofed(i * 2654435761u ^ (i >> 22)), target(static_cast<std::uint32_t>(rng())),
+            static_cast<std::uint16_t>(rng()), static_cast<std::uint16_t>(rng()));
+    spoofed_hits += start(engine, flow, t).empty() ? 0 : 1;
+    if (i % 100 == 0) {
+      scanner_hits += start(engine, tcp(scanner, target(i / 100), 22), t).empty() ? 0 : 1;
+    }
+    if (next_beacon < beacon.starts_ms.size() && beacon.starts_ms[next_beacon] <= ms) {
+      beacon_hits += start(engine, beacon_flow, t).empty() ? 0 : 1;
+      ++next_beacon;
+    }
+    if (i % 100'000 == 0) {
+      ASSERT_EQ(engine.memory_bytes(), reserved);
+    }
+  }
+  EXPECT_EQ(engine.memory_bytes(), reserved);
+  EXPECT_EQ(spoofed_hits, 0u);
+  EXPECT_GT(scanner_hits, 15'000u);  // of 20000 attempts
+  EXPECT_GE(beacon_hits, 10u);       // from its 9th start on (~20 starts fall within 600 s)
+  EXPECT_TRUE(selected_by(select(engine, tcp(scanner, other(40)), at_s(600)), 1));
+  EXPECT_TRUE(selected_by(select(engine, beacon_flow, at_s(601)), 3));
+  const auto stats = engine.stats();
+  EXPECT_EQ(stats.memory_bytes, reserved);
+  const auto& scan = stats.rules[0];
+  const auto& beacon_stats = stats.rules[2];
+  EXPECT_GT(scan.below_admission + scan.refused, 0u);
+  EXPECT_GT(scan.evicted + scan.expired, 0u);
+  EXPECT_GT(beacon_stats.evicted + beacon_stats.refused + beacon_stats.below_admission, 0u);
+  EXPECT_LE(scan.tracked, scan.capacity);
+  EXPECT_EQ(scan.flagged, 1u);
+  EXPECT_EQ(beacon_stats.flagged, 1u);
+}
+
+// 2 million spoofed victims each receiving one 1 KB DNS response (a carpet of reflections),
+// interleaved with one real victim receiving 3 KB from a CLDAP reflector every 20 datagrams.
+TEST(BehaviourMemory, SpoofedReflectionFloodKeepsTheBoundAndTheVictim) {
+  constexpr std::size_t kBudget = 8 * kMiB;
+  auto engine = make(all_three(), kBudget, 0x5eed);
+  const std::size_t reserved = engine.memory_bytes();
+  constexpr std::uint32_t kDatagrams = 2'000'000;
+  const IpAddress victim = host(40);
+  std::uint32_t victim_hits = 0;
+  std::uint32_t spoofed_hits = 0;
+  for (std::uint32_t i = 0; i < kDatagrams; ++i) {
+    const Timestamp t = at_ms(std::int64_t{i} * 60'000 / kDatagrams);
+    const auto flow = udp(other(i), 53, spoofed(i * 2654435761u), 40000);
+    start(engine, flow, t);
+    engine.on_udp_bytes(flow, 0, 1000, t);
+    spoofed_hits += select(engine, flow, t).empty() ? 0 : 1;
+    if (i % 20 == 0) {
+      const auto real = udp(other(i / 20), 389, victim, 40001);
+      engine.on_udp_bytes(real, 0, 3000, t);
+      victim_hits += select(engine, real, t).empty() ? 0 : 1;
+    }
+    if (i % 100'000 == 0) {
+      ASSERT_EQ(engine.memory_bytes(), reserved);
+    }
+  }
+  EXPECT_EQ(engine.memory_bytes(), reserved);
+  EXPECT_EQ(spoofed_hits, 0u);
+  EXPECT_GT(victim_hits, 90'000u);  // of 100000 datagrams (300 MB)
+  const auto amplification = engine.stats().rules[1];
+  EXPECT_EQ(amplification.flagged, 1u);
+  EXPECT_GT(amplification.evicted + amplification.refused, 0u);
+}
+
+// A budget so small that each table has one bucket of 8 ways: 40 scanners compete. What
+// happens at the bound: 8 are tracked; once flagged they keep their ways for their hold and
+// newcomers are refused (missed); after the holds lapse, the ways are reused. Never growth.
+TEST(BehaviourMemory, AtTheBoundFlaggedSubjectsStayAndNewcomersAreRefused) {
+  auto probe = BehaviourEngine::create({{1, scan_params(16, Duration{})}}, 1 * kMiB, 1);
+  ASSERT_TRUE(probe);
+  const std::size_t overhead = probe->memory_bytes() - probe->stats().rules[0].memory_bytes;
+  const std::size_t budget = overhead + BehaviourEngine::kMinBytesPerRule;
+  auto engine = make({{1, scan_params(16, Duration{})}}, budget);
+  const std::size_t reserved = engine.memory_bytes();
+  EXPECT_LE(reserved, budget);
+  EXPECT_EQ(engine.stats().rules[0].capacity, 8u);
+  std::vector<int> hits(40, 0);
+  for (std::uint32_t round = 0; round < 100; ++round) {
+    for (std::uint32_t s = 0; s < 40; ++s) {
+      const auto flow = tcp(host(s), target(round), 22);
+      hits[s] += start(engine, flow, at_ms(round * 1000 + s)).empty() ? 0 : 1;
+    }
+  }
+  EXPECT_EQ(engine.memory_bytes(), reserved);
+  auto stats = engine.stats().rules[0];
+  EXPECT_EQ(stats.tracked, 8u);
+  EXPECT_EQ(stats.flagged, 8u);
+  EXPECT_EQ(stats.flagged_now, 8u);
+  EXPECT_GT(stats.refused, 1000u);
+  EXPECT_EQ(std::count_if(hits.begin(), hits.end(), [](int h) { return h > 0; }), 8);
+  // The flagged keep scanning: held. Others are missed. After 3 epochs of silence the holds are
+  // over and the ways go to new subjects.
+  for (std::uint32_t round = 0; round < 60; ++round) {
+    for (std::uint32_t s = 100; s < 110; ++s) {
+      start(engine, tcp(host(s), target(round), 22), at_s(1000 + round + s * 0.001));
+    }
+  }
+  stats = engine.stats().rules[0];
+  EXPECT_EQ(stats.expired, 8u);
+  EXPECT_EQ(stats.flagged, 16u);
+  EXPECT_EQ(engine.memory_bytes(), reserved);
+}
+
+TEST(BehaviourMemory, DeterministicUnderASeed) {
+  auto run = [](std::uint64_t seed) {
+    auto engine = make(all_three(), 64 * 1024 * 8, seed);
+    std::mt19937_64 rng(5);
+    for (int i = 0; i < 100'000; ++i) {
+      const auto flow = tcp(spoofed(static_cast<std::uint32_t>(rng() % 5000)),
+                            target(static_cast<std::uint32_t>(rng() % 300)), 80);
+      start(engine, flow, at_ms(i * 10));
+    }
+    const auto s = engine.stats().rules[0];
+    return std::vector<std::uint64_t>{s.admitted, s.evicted, s.refused, s.flagged, s.tracked};
+  };
+  EXPECT_EQ(run(1), run(1));
+  EXPECT_NE(run(1), run(2));
+}
+
+}  // namespace
+}  // namespace mamori::sieve
