@@ -95,7 +95,20 @@ TEST_F(Correlation, OneOperatorsReportLinksToRecordsAndWarnsTheSameSector) {
       << server << R"("}]})";
   run_ok_as("incidents report --file '" + (ws_.dir() / "report.json").string() + "'", "op-a");
 
-  // The analyst correlates; without a purpose nothing is read.
+  // The analyst analyses the records (findings saved for correlation and the intelligence
+  // layer), then correlates; without a purpose nothing is read.
+  const CommandRun analysed =
+      ws_.mamori("analyze --json " + ws_.config() + " " + ws_.analyst() + " --candidates-out '" +
+                     (ws_.dir() / "candidates.rules.toml").string() + "'",
+                 "analyze");
+  ASSERT_EQ(analysed.exit_code, 0) << analysed.err;
+  const json analysis = json::parse(analysed.out);
+  EXPECT_EQ(analysis["run"], 1);
+  EXPECT_FALSE(analysis["findings"].empty());
+  // The candidates are a ruleset fragment the rules checker accepts (a change request).
+  const CommandRun check = ws_.mamori(
+      "rules check --ruleset '" + (ws_.dir() / "candidates.rules.toml").string() + "'", "check");
+  EXPECT_EQ(check.exit_code, 0) << check.err << check.out;
   const CommandRun refused =
       ws_.mamori("incidents correlate " + ws_.config() + " --user analyst --password-file '" +
                      (ws_.dir() / "analyst.password").string() + "'",
@@ -114,6 +127,10 @@ TEST_F(Correlation, OneOperatorsReportLinksToRecordsAndWarnsTheSameSector) {
     EXPECT_EQ(link["matched"][0], server);
   }
   EXPECT_GT(record_links, 0u) << correlated.out;
+  EXPECT_GT(result["findings_read"].get<int>(), 0);
+  std::size_t finding_links = 0;
+  for (const auto& link : result["links"]) finding_links += link["target_kind"] == "finding";
+  EXPECT_GT(finding_links, 0u) << correlated.out;
   // The read is on the ledger like any other.
   const CommandRun ledger = ws_.mamori(
       "ledger export " + ws_.config() + " --out '" + (ws_.dir() / "ledger.jsonl").string() + "'",
@@ -136,6 +153,13 @@ TEST_F(Correlation, OneOperatorsReportLinksToRecordsAndWarnsTheSameSector) {
   const CommandRun bank = run_as("notices --json", "op-c");
   ASSERT_EQ(bank.exit_code, 0) << bank.err;
   EXPECT_TRUE(json::parse(bank.out)["warnings"].empty()) << bank.out;
+
+  // Invariant I6 for derived data: once its records expire, the analysis run goes with them.
+  const CommandRun retention =
+      ws_.mamori("retention run " + ws_.config() + " --as-of 2099-12-31T00:00:00Z", "retention");
+  ASSERT_EQ(retention.exit_code, 0) << retention.err;
+  EXPECT_NE(retention.out.find("expired records and 1 analysis runs deleted"), std::string::npos)
+      << retention.out;
 }
 
 }  // namespace

@@ -313,12 +313,12 @@ TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
   // Retention is 30 days: nothing has expired yet.
   const CommandRun early = own.mamori("retention run " + own.config(), "retention-now");
   ASSERT_EQ(early.exit_code, 0) << early.err;
-  EXPECT_NE(early.out.find("0 expired records deleted"), std::string::npos) << early.out;
+  EXPECT_NE(early.out.find("0 expired records and 0 analysis runs deleted"), std::string::npos) << early.out;
 
   const CommandRun late = own.mamori(
       "retention run " + own.config() + " --as-of 2099-01-01T00:00:00Z", "retention-late");
   ASSERT_EQ(late.exit_code, 0) << late.err;
-  EXPECT_NE(late.out.find(std::to_string(records) + " expired records deleted"), std::string::npos)
+  EXPECT_NE(late.out.find(std::to_string(records) + " expired records and"), std::string::npos)
       << late.out;
   const CommandRun after = own.mamori(
       "records --limit 0 --format jsonl " + own.config() + " " + own.analyst(), "read-after");

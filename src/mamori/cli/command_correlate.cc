@@ -4,11 +4,14 @@
 // shown. Only clear addresses of records are compared; pseudonyms stay pseudonyms (I5).
 
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "mamori/analysis/sqlite_findings.h"
 #include "mamori/cli/access_gate.h"
+#include "mamori/cli/commands.h"
 #include "mamori/cli/registry_session.h"
 #include "mamori/registry/correlation.h"
 #include "mamori/store/store.h"
@@ -45,6 +48,47 @@ registry::Observation observation_of(const store::StoredRecord& stored) {
   for (const auto& match : record.matches) rules.push_back(match.rule);
   observation.summary = fmt::format("{}", fmt::join(rules, ","));
   return observation;
+}
+
+// A finding as correlation sees it: its subject, when it is a clear address or a name.
+std::optional<registry::Observation> observation_of(const analysis::Finding& finding) {
+  registry::Observation observation;
+  observation.kind = registry::Observation::Kind::finding;
+  observation.id = finding.id;
+  observation.first_seen = finding.first_seen;
+  observation.last_seen = finding.last_seen;
+  observation.summary = fmt::format("{} {:.0f}", analysis::to_string(finding.kind), finding.score);
+  if (auto address = sieve::parse_address_text(finding.subject)) {
+    if (address->pseudonym_epoch != 0) return std::nullopt;  // never compared (I5)
+    observation.addresses.push_back(address->ip);
+  } else if (auto prefix = sieve::parse_prefix_text(finding.subject)) {
+    return std::nullopt;  // a prefix is compared through its members' own findings
+  } else if (!finding.subject.empty() && !finding.subject.starts_with("ja")) {
+    observation.names.push_back(finding.subject.starts_with('.') ? finding.subject.substr(1)
+                                                                 : finding.subject);
+  } else {
+    return std::nullopt;
+  }
+  return observation;
+}
+
+// The findings of the latest analysis run, when there is one.
+Result<std::vector<registry::Observation>> latest_findings(const std::string& config_path) {
+  std::vector<registry::Observation> out;
+  auto path = findings_path(config_path);
+  if (!path) return fail(path.error());
+  if (!std::filesystem::exists(*path)) return out;
+  auto findings = analysis::open_sqlite_findings(*path);
+  if (!findings) return fail(findings.error());
+  auto runs = (*findings)->runs();
+  if (!runs) return fail(runs.error());
+  if (runs->empty()) return out;
+  auto latest = (*findings)->findings(runs->back().id, {});
+  if (!latest) return fail(latest.error());
+  for (const auto& finding : *latest) {
+    if (auto observation = observation_of(finding)) out.push_back(std::move(*observation));
+  }
+  return out;
 }
 
 // Records around the incidents: --since/--until, else every detection ± the window.
@@ -102,8 +146,12 @@ int run_incidents_correlate(const RegistryCommands& args) {
     if (records->size() < kPage) break;
     page.after = records->back().id;
   }
+  const std::size_t records_read = observations.size();
+  auto findings = latest_findings(args.config);
+  if (!findings) return report_error(args, findings.error());
+  observations.insert(observations.end(), findings->begin(), findings->end());
   // The read is on the ledger before any result is shown.
-  if (auto recorded = record_read(*session->installation, *grant, *query, observations.size());
+  if (auto recorded = record_read(*session->installation, *grant, *query, records_read);
       !recorded) {
     return report_error(args, recorded.error());
   }
@@ -115,13 +163,17 @@ int run_incidents_correlate(const RegistryCommands& args) {
     for (const auto& link : result.links) links.push_back(registry::to_json(link));
     json warnings = json::array();
     for (const auto& warning : result.warnings) warnings.push_back(registry::to_json(warning));
-    print_json({{"records_read", observations.size()},
+    print_json({{"records_read", records_read},
+                {"findings_read", findings->size()},
                 {"links", std::move(links)},
                 {"warnings", std::move(warnings)}});
     return kExitOk;
   }
-  fmt::print("{} incidents, {} records read / インシデント {} 件、レコード {} 件を照合\n",
-             incidents->size(), observations.size(), incidents->size(), observations.size());
+  fmt::print(
+      "{} incidents, {} records and {} findings compared / インシデント {} 件、レコード {} 件、"
+      "所見 {} 件を照合\n",
+      incidents->size(), records_read, findings->size(), incidents->size(), records_read,
+      findings->size());
   if (result.links.empty()) {
     fmt::print("no links / 関連は見つかりません\n");
   } else {

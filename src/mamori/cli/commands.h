@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "mamori/core/error.h"
+
 namespace mamori::cli {
 
 struct SynthArgs {
@@ -16,8 +18,36 @@ struct SynthArgs {
   std::uint64_t size_mb = 16;
   std::optional<std::string> canary;
   bool bench_rules = false;
+  std::string profile = "standard";         // or "detection" (synth.h)
+  std::optional<std::uint64_t> duration_s;  // simulated time; default per profile
 };
 int run_synth(const SynthArgs& args);
+
+struct EvalArgs {
+  std::string truth;                   // X.truth.json beside its X.pcap
+  std::string config;                  // mamori.toml: country table, scope, sieve settings
+  std::optional<std::string> ruleset;  // default: the configuration's
+  bool json = false;
+};
+int run_eval(const EvalArgs& args);
+
+struct AnalyzeArgs {
+  std::string config;
+  std::optional<std::string> since;
+  std::optional<std::string> until;
+  // Who reads and why (I7), as for `records`.
+  std::optional<std::string> user;
+  std::optional<std::string> password_file;
+  std::optional<std::string> token_file;
+  std::optional<std::string> purpose;
+  std::optional<std::string> candidates_out;  // ruleset fragment of the candidate indicators
+  std::size_t top = 20;                       // findings printed (0: all); all are saved
+  bool json = false;
+};
+int run_analyze(const AnalyzeArgs& args);
+// [analysis] findings of the configuration: the findings database (default findings.db beside
+// mamori.toml).
+Result<std::string> findings_path(const std::string& config_path);
 
 struct SieveArgs {
   std::string config;

@@ -24,6 +24,43 @@ int main(int argc, char** argv) {
                         "Plant this string in every benign payload (for invariant tests)");
   synth_cmd->add_flag("--bench-rules", synth.bench_rules,
                       "Write the large benchmark ruleset (100k ip, 10k domains, 1k patterns)");
+  synth_cmd
+      ->add_option("--profile", synth.profile,
+                   "standard (demo attacks) or detection (hours of behaviour scenarios and "
+                   "decoys with ground truth, for mamori eval)")
+      ->check(CLI::IsMember({"standard", "detection"}));
+  synth_cmd->add_option("--duration-s", synth.duration_s, "Simulated seconds (default per profile)")
+      ->check(CLI::Range(60, 7 * 86400));
+
+  AnalyzeArgs analyze;
+  auto* analyze_cmd = app.add_subcommand(
+      "analyze", "Analyse stored records: findings and candidate indicators / 選別後情報の分析");
+  analyze_cmd->add_option("--config", analyze.config, "mamori.toml")->required();
+  analyze_cmd->add_option("--since", analyze.since, "Records first seen at or after (RFC 3339)");
+  analyze_cmd->add_option("--until", analyze.until, "Records first seen before (RFC 3339)");
+  analyze_cmd->add_option("--user", analyze.user, "Who reads / 閲覧者");
+  analyze_cmd->add_option("--password-file", analyze.password_file,
+                          "File whose first line is the password (else MAMORI_PASSWORD)");
+  analyze_cmd->add_option("--token-file", analyze.token_file,
+                          "File whose first line is an API token (else MAMORI_TOKEN)");
+  analyze_cmd->add_option("--purpose", analyze.purpose,
+                          "Why: a purpose id from [[access.purposes]] / 利用目的");
+  analyze_cmd->add_option("--candidates-out", analyze.candidates_out,
+                          "Write candidate indicators as a ruleset fragment (for an approval "
+                          "request; never in force by itself)");
+  analyze_cmd->add_option("--top", analyze.top, "Findings to print (0: all)");
+  analyze_cmd->add_flag("--json", analyze.json, "Print JSON");
+
+  EvalArgs eval;
+  auto* eval_cmd = app.add_subcommand(
+      "eval",
+      "Run the sieve and the analysis over a synthetic capture and score them against its "
+      "ground truth / 検知性能の評価");
+  eval_cmd->add_option("--truth", eval.truth, "X.truth.json written by mamori synth")->required();
+  eval_cmd->add_option("--config", eval.config, "mamori.toml (scope and sieve settings)")
+      ->required();
+  eval_cmd->add_option("--ruleset", eval.ruleset, "Ruleset to evaluate (default: the config's)");
+  eval_cmd->add_flag("--json", eval.json, "Print JSON");
 
   SieveArgs sieve;
   auto* sieve_cmd =
@@ -251,6 +288,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*synth_cmd) return run_synth(synth);
+  if (*eval_cmd) return run_eval(eval);
+  if (*analyze_cmd) return run_analyze(analyze);
   if (*sieve_cmd) return run_sieve(sieve);
   if (*records_cmd) return run_records(records);
   if (*check_cmd) return run_rules_check(rules_check);

@@ -2,8 +2,8 @@
 
 namespace mamori::synth {
 
-Engine::Engine(const SynthContext& ctx, PacketSink& sink, Truth* truth)
-    : ctx_(ctx), sink_(sink), truth_(truth) {}
+Engine::Engine(const SynthContext& ctx, PacketSink& sink, Truth* truth, PacketObserver* observer)
+    : ctx_(ctx), sink_(sink), truth_(truth), observer_(observer) {}
 
 void Engine::push(std::int64_t time, std::uint32_t slot, bool scenario) {
   heap_.push({time, order_++, slot, scenario});
@@ -22,7 +22,7 @@ void Engine::add(std::unique_ptr<Flow> flow, FlowFacts facts) {
   std::size_t benign_id = 0;
   if (truth_) {
     auto rules = ctx_.rules.match(facts);
-    if (!rules.empty() || facts.attack) {
+    if (!rules.empty() || facts.attack || facts.decoy) {
       const IpAddress& initiator = facts.initiator_is_server ? facts.server : facts.client;
       const IpAddress& responder = facts.initiator_is_server ? facts.client : facts.server;
       std::string category(
@@ -67,6 +67,7 @@ Result<void> Engine::run() {
     if (truth_) {
       if (live.truth >= 0) {
         truth_->add_packet(static_cast<std::size_t>(live.truth), frame.size(), time);
+        if (observer_) observer_->on_packet(static_cast<std::size_t>(live.truth), time, frame);
       } else {
         truth_->add_benign_packet(live.benign, frame.size());
       }

@@ -47,10 +47,19 @@ class PcapSink final : public PacketSink {
   capture::PcapWriter& writer_;
 };
 
+// Sees every packet of the flows recorded in the truth (the detection profile's actors).
+class PacketObserver {
+ public:
+  virtual ~PacketObserver() = default;
+  virtual void on_packet(std::size_t truth_index, Timestamp time,
+                         std::span<const std::uint8_t> frame) = 0;
+};
+
 class Engine final : public FlowSink {
  public:
-  // `truth` may be null (dry run).
-  Engine(const SynthContext& ctx, PacketSink& sink, Truth* truth);
+  // `truth` may be null (dry run); `observer` may be null.
+  Engine(const SynthContext& ctx, PacketSink& sink, Truth* truth,
+         PacketObserver* observer = nullptr);
 
   void add_scenario(std::unique_ptr<Scenario> scenario);
   void add(std::unique_ptr<Flow> flow, FlowFacts facts) override;
@@ -80,6 +89,7 @@ class Engine final : public FlowSink {
   const SynthContext& ctx_;
   PacketSink& sink_;
   Truth* truth_;
+  PacketObserver* observer_;
   FrameBuilder builder_;
   std::vector<std::unique_ptr<Scenario>> scenarios_;
   std::vector<Live> live_;

@@ -24,6 +24,11 @@ inline constexpr std::size_t kFactsPayloadBytes = 1024;
 struct FlowFacts {
   std::string scenario;  // generator name, e.g. "c2_tls_ip"
   bool attack = false;   // made by an attack scenario (vs. benign traffic and decoys)
+  // A benign flow of a detection-profile decoy (NTP polling, update checks, ...): recorded in
+  // the truth like attack flows although it is benign.
+  bool decoy = false;
+  // Detection profile: indices of the actors (actors.h ActorBook) the flow belongs to.
+  std::vector<std::uint32_t> actors;
   std::uint8_t protocol = 0;
   IpAddress client;
   std::uint16_t client_port = 0;  // ICMP: the echo identifier

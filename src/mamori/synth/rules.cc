@@ -195,6 +195,8 @@ Result<RulesetFiles> write_ruleset(const std::filesystem::path& path, std::strin
     if (!rule.description.empty()) {
       text += fmt::format("description = {}\n", toml_string(rule.description));
     }
+    for (const auto& [name, value] : rule.params) text += fmt::format("{} = {}\n", name, value);
+    if (!rule.params.empty() && rule.values.empty()) continue;
     if (!rule.values_file.empty()) {
       text += fmt::format("values_file = {}\n", toml_string(rule.values_file));
       const auto list_path = path.parent_path() / rule.values_file;

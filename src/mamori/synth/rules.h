@@ -13,6 +13,8 @@
 //   port    either endpoint's port ("tcp/N", "udp/N" restrict the transport)
 //   ja3     MD5 or full JA3 string of the ClientHello; ja4: the JA4 string
 //   bytes   the pattern occurs in the leading payload bytes of either direction
+//   scan, amplification, beacon   behaviour rules select by what hosts do across flows: the
+//           matcher never reports them (the detection profile's truth has actors instead)
 
 #include <cstdint>
 #include <filesystem>
@@ -34,6 +36,9 @@ struct SynthRule {
   std::vector<std::string> values;  // as written ("hex:..." or literal for bytes)
   // When set, the values go to this file (a name beside the ruleset) instead of inline.
   std::string values_file;
+  // Behaviour rules (scan, amplification, beacon): parameters as name and TOML value text
+  // (`min_targets` = "64", `window` = "\"5m\""), written instead of values.
+  std::vector<std::pair<std::string, std::string>> params = {};
 };
 
 class RuleMatcher {

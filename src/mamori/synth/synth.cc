@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 
 #include "mamori/capture/pcap_writer.h"
+#include "mamori/synth/actors.h"
 #include "mamori/synth/attacks.h"
 #include "mamori/synth/benign_mix.h"
 #include "mamori/synth/c2_beacons.h"
+#include "mamori/synth/detection.h"
 #include "mamori/synth/engine.h"
 #include "mamori/synth/infrastructure.h"
 
@@ -25,6 +27,16 @@ Result<void> check_options(const SynthOptions& options) {
   }
   if (options.duration && options.duration->nanos < Duration::seconds(60).nanos) {
     return fail("synth: duration must be at least 60 s");
+  }
+  if (options.profile == Profile::detection) {
+    if (options.size_mb < kDetectionMinSizeMb) {
+      return fail("synth: --size-mb {} is too small for the detection profile (at least {})",
+                  options.size_mb, kDetectionMinSizeMb);
+    }
+    if (options.duration && *options.duration < kDetectionMinDuration) {
+      return fail("synth: the detection profile needs a duration of at least {} s",
+                  kDetectionMinDuration.nanos / 1'000'000'000);
+    }
   }
   if (options.canary) {
     const std::string& canary = *options.canary;
@@ -49,12 +61,29 @@ std::string base_of(const std::string& out_path) {
   return out_path;
 }
 
-void add_attack_scenarios(Engine& engine, const SynthContext& ctx) {
+// `book` is set for the detection profile.
+void add_attack_scenarios(Engine& engine, const SynthContext& ctx, ActorBook* book) {
+  if (book) {
+    for (auto& scenario : make_detection_scenarios(ctx, *book)) {
+      engine.add_scenario(std::move(scenario));
+    }
+    return;
+  }
   for (auto& scenario : make_c2_scenarios(ctx)) engine.add_scenario(std::move(scenario));
   for (auto& scenario : make_attack_scenarios(ctx)) engine.add_scenario(std::move(scenario));
 }
 
 }  // namespace
+
+std::string_view profile_name(Profile profile) {
+  return profile == Profile::detection ? "detection" : "standard";
+}
+
+std::optional<Profile> parse_profile(std::string_view text) {
+  if (text == "standard") return Profile::standard;
+  if (text == "detection") return Profile::detection;
+  return std::nullopt;
+}
 
 Result<SynthSummary> synthesize(const SynthOptions& options) {
   if (auto ok = check_options(options); !ok) return std::unexpected(ok.error());
@@ -67,9 +96,14 @@ Result<SynthSummary> synthesize(const SynthOptions& options) {
 
   const AddressPlan plan;
   const FillContext fill(options.seed);
-  const Plan timing = make_plan(options.size_mb, options.start, options.duration);
+  const bool detection = options.profile == Profile::detection;
+  const DetectionThresholds thresholds;
+  const Plan timing =
+      make_plan(options.size_mb, options.start,
+                detection ? options.duration.value_or(kDetectionDuration) : options.duration);
   const Infrastructure infra = make_infrastructure(plan, options.seed, timing.c2_hosts);
-  const std::vector<SynthRule> rules = demo_rules(infra, stem);
+  const std::vector<SynthRule> rules =
+      detection ? detection_rules(thresholds) : demo_rules(infra, stem);
   const RuleMatcher matcher(rules);
   std::uint64_t marker_state = options.seed ^ hash_label("content-marker");
   SynthContext ctx{plan,
@@ -86,7 +120,8 @@ Result<SynthSummary> synthesize(const SynthOptions& options) {
   CountingSink counter;
   {
     Engine dry(ctx, counter, nullptr);
-    add_attack_scenarios(dry, ctx);
+    ActorBook dry_book(thresholds);
+    add_attack_scenarios(dry, ctx, detection ? &dry_book : nullptr);
     if (auto ran = dry.run(); !ran) return std::unexpected(ran.error());
   }
   const std::uint64_t used = kPcapFileHeader + counter.bytes;
@@ -96,8 +131,9 @@ Result<SynthSummary> synthesize(const SynthOptions& options) {
   if (!writer) return std::unexpected(writer.error());
   PcapSink sink(*writer);
   Truth truth;
-  Engine engine(ctx, sink, &truth);
-  add_attack_scenarios(engine, ctx);
+  ActorBook book(thresholds);
+  Engine engine(ctx, sink, &truth, detection ? &book : nullptr);
+  add_attack_scenarios(engine, ctx, detection ? &book : nullptr);
   engine.add_scenario(
       std::make_unique<BenignMix>(ctx, budget, options.seed ^ hash_label("benign")));
   if (auto ran = engine.run(); !ran) return std::unexpected(ran.error());
@@ -105,13 +141,23 @@ Result<SynthSummary> synthesize(const SynthOptions& options) {
   summary.file_bytes = kPcapFileHeader + writer->bytes_written() + 16 * writer->packets_written();
   if (auto closed = writer->close(); !closed) return std::unexpected(closed.error());
 
-  const std::string header = fmt::format(
-      "mamori demo ruleset for {} (mamori synth --seed {} --size-mb {}).\n"
-      "Ground truth: {}. Synthetic: addresses are random hosts in real allocations,\n"
-      "chosen only for their country; domains are RFC 2606 example names.",
-      std::filesystem::path(options.out_path).filename().string(), options.seed, options.size_mb,
-      std::filesystem::path(summary.truth_path).filename().string());
-  auto written = write_ruleset(summary.rules_path, "synth-demo", header, rules);
+  const std::string header =
+      detection
+          ? fmt::format(
+                "mamori detection ruleset for {} (mamori synth --profile detection --seed {} "
+                "--size-mb {}):\nbehaviour rules at the default thresholds. Ground truth: {} "
+                "(actors).\nSynthetic: addresses are random hosts in real allocations, chosen "
+                "only for their country; domains are RFC 2606 example names.",
+                std::filesystem::path(options.out_path).filename().string(), options.seed,
+                options.size_mb, std::filesystem::path(summary.truth_path).filename().string())
+          : fmt::format(
+                "mamori demo ruleset for {} (mamori synth --seed {} --size-mb {}).\n"
+                "Ground truth: {}. Synthetic: addresses are random hosts in real allocations,\n"
+                "chosen only for their country; domains are RFC 2606 example names.",
+                std::filesystem::path(options.out_path).filename().string(), options.seed,
+                options.size_mb, std::filesystem::path(summary.truth_path).filename().string());
+  auto written = write_ruleset(summary.rules_path, detection ? "synth-detection" : "synth-demo",
+                               header, rules);
   if (!written) return std::unexpected(written.error());
   for (const auto& list : written->lists) summary.list_paths.push_back(list.string());
   if (options.bench_rules) {
@@ -151,7 +197,14 @@ Result<SynthSummary> synthesize(const SynthOptions& options) {
   truth_header.file_bytes = summary.file_bytes;
   std::vector<TruthRule> truth_rules;
   for (const auto& rule : rules) truth_rules.push_back({rule.id, rule.kind, rule.description});
-  if (auto ok = truth.write(summary.truth_path, truth_header, truth_rules); !ok) {
+  std::optional<DetectionTruth> detection_truth;
+  if (detection) {
+    detection_truth = book.finish(truth);
+    summary.actors = detection_truth->actors.size();
+  }
+  if (auto ok = truth.write(summary.truth_path, truth_header, truth_rules,
+                            detection_truth ? &*detection_truth : nullptr);
+      !ok) {
     return std::unexpected(ok.error());
   }
 

@@ -7,6 +7,13 @@
 // Determinism contract: output depends only on SynthOptions. All randomness comes from
 // synth/prng (integer arithmetic, no std:: distributions, no libm), scenarios draw from
 // their own streams derived from the seed, and the engine breaks time ties by creation order.
+//
+// Profiles: `standard` (the demo: indicator rules, C2 variants, scan, amplification,
+// webshell; truth version 1) and `detection` (behaviour scenarios with ground truth for
+// evaluating selectors and detectors: jittered and hopping C2 beacons, fast and low-and-slow
+// scans, reflection amplification, benign periodic and busy decoys; a ruleset of behaviour
+// rules at the default thresholds; truth version 2 with `actors`). README.md documents both;
+// read the truth back with read_truth() (truth_reader.h).
 
 #include <cstdint>
 #include <optional>
@@ -15,11 +22,23 @@
 
 #include "mamori/core/error.h"
 #include "mamori/core/time.h"
+#include "mamori/synth/reference.h"
+#include "mamori/synth/truth_reader.h"
 
 namespace mamori::synth {
 
 // 2026-11-01T00:00:00Z, the default start of every capture.
 inline constexpr Timestamp kDefaultStart = Timestamp::from_seconds(1793491200);
+
+enum class Profile : std::uint8_t { standard, detection };
+std::string_view profile_name(Profile profile);  // "standard", "detection"
+std::optional<Profile> parse_profile(std::string_view text);
+
+// The detection profile's defaults and limits: its scenarios need hours of simulated time
+// and a few MiB of attack and decoy traffic.
+inline constexpr Duration kDetectionDuration = Duration::seconds(std::int64_t{3} * 3600);
+inline constexpr Duration kDetectionMinDuration = Duration::seconds(3600);
+inline constexpr std::uint64_t kDetectionMinSizeMb = 16;
 
 struct SynthOptions {
   std::string out_path;  // X.pcap; the other files are named after it
@@ -30,10 +49,14 @@ struct SynthOptions {
   std::optional<std::string> canary;
   bool bench_rules = false;  // also write X.bench.rules.toml (demo rules + large lists)
   Timestamp start = kDefaultStart;
-  std::optional<Duration> duration;  // default: from size_mb, 4 s per MiB in [240 s, 1 h]
+  // Standard default: from size_mb, 4 s per MiB in [240 s, 1 h]; detection default:
+  // kDetectionDuration (at least kDetectionMinDuration).
+  std::optional<Duration> duration;
   std::size_t bench_ip_rules = 100'000;
   std::size_t bench_domain_rules = 10'000;
   std::size_t bench_byte_rules = 1'000;
+  // `detection` needs size_mb ≥ kDetectionMinSizeMb (32 or more keeps the benign share high).
+  Profile profile = Profile::standard;
 };
 
 struct SynthSummary {
@@ -47,6 +70,7 @@ struct SynthSummary {
   std::uint64_t flows = 0;
   std::uint64_t truth_flows = 0;  // flows listed in the truth file
   std::uint64_t benign_flows = 0;
+  std::uint64_t actors = 0;  // detection profile: actors in the truth
   Timestamp start;
   Timestamp end;  // last packet
 };

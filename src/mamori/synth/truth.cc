@@ -11,12 +11,13 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json flow_json(std::size_t id, const TruthFlow& flow) {
+Json flow_json(std::size_t id, const TruthFlow& flow, bool v2) {
   const FlowFacts& f = flow.facts;
   Json j;
   j["id"] = id;
   j["scenario"] = f.scenario;
   j["attack"] = f.attack;
+  if (v2) j["decoy"] = f.decoy;
   j["protocol"] = decode::ip_protocol_name(f.protocol);
   j["client"] = f.client.to_string();
   j["client_port"] = f.client_port;
@@ -32,6 +33,7 @@ Json flow_json(std::size_t id, const TruthFlow& flow) {
   j["start"] = format_rfc3339_micros(f.start);
   j["start_ns"] = f.start.nanos;
   j["end"] = format_rfc3339_micros(flow.end);
+  if (v2) j["end_ns"] = flow.end.nanos;
   j["packets"] = flow.packets;
   j["bytes"] = flow.bytes;
   j["rules"] = flow.rules;
@@ -44,6 +46,81 @@ Json flow_json(std::size_t id, const TruthFlow& flow) {
     j["ja4"] = f.tls->ja4;
   }
   return j;
+}
+
+Json time_or_null(const std::optional<Timestamp>& t) {
+  return t ? Json(format_rfc3339_micros(*t)) : Json(nullptr);
+}
+
+Json named_values(const NamedValues& values) {
+  Json j = Json::object();
+  for (const auto& [name, value] : values) j[name] = value;
+  return j;
+}
+
+Json subject_json(const TruthSubject& s) {
+  Json j = Json::object();
+  if (s.address) j["address"] = s.address->to_string();
+  if (s.network) j["network"] = s.network->to_string();
+  if (s.client) j["client"] = s.client->to_string();
+  if (s.server) j["server"] = s.server->to_string();
+  if (s.client || s.server) {
+    j["port"] = s.port;
+    j["protocol"] = decode::ip_protocol_name(s.protocol);
+  }
+  return j;
+}
+
+Json actor_json(const TruthActor& a) {
+  Json j;
+  j["id"] = a.id;
+  j["kind"] = a.kind;
+  j["scenario"] = a.scenario;
+  if (a.kind == "decoy") {
+    j["decoy_of"] = a.decoy_of;
+    j["role"] = a.role;
+  }
+  j["subject"] = subject_json(a.subject);
+  j["first_activity"] = format_rfc3339_micros(a.first_activity);
+  j["first_activity_ns"] = a.first_activity.nanos;
+  j["last_activity"] = format_rfc3339_micros(a.last_activity);
+  j["last_activity_ns"] = a.last_activity.nanos;
+  j["expected_detectable"] = a.expected_detectable;
+  j["near_threshold"] = a.near_threshold;
+  j["reason"] = a.reason;
+  j["detectable_from"] = time_or_null(a.detectable_from);
+  j["detectable_from_ns"] = a.detectable_from ? Json(a.detectable_from->nanos) : Json(nullptr);
+  j["trips"] = a.trips;
+  j["measures"] = named_values(a.measures);
+  j["parameters"] = named_values(a.parameters);
+  j["flows"] = a.flows;
+  return j;
+}
+
+Json servers_json(const std::vector<TruthServer>& servers) {
+  Json out = Json::array();
+  for (const auto& s : servers) {
+    out.push_back({{"address", s.address.to_string()},
+                   {"role", s.role},
+                   {"actors", s.actors},
+                   {"expected_detectable", s.expected_detectable}});
+  }
+  return out;
+}
+
+Json thresholds_json(const DetectionThresholds& t) {
+  Json scan = {{"min_targets", t.scan_min_targets},
+               {"window_s", t.scan_window.nanos / 1'000'000'000},
+               {"min_failed_ratio", t.scan_min_failed_ratio}};
+  Json amplification = {{"min_ratio", t.amplification_min_ratio},
+                        {"min_response_bytes", t.amplification_min_response_bytes},
+                        {"window_s", t.amplification_window.nanos / 1'000'000'000},
+                        {"ports", t.amplification_ports}};
+  Json beacon = {{"min_connections", t.beacon_min_connections},
+                 {"max_cv", t.beacon_max_cv},
+                 {"min_interval_s", t.beacon_min_interval.nanos / 1'000'000'000},
+                 {"max_interval_s", t.beacon_max_interval.nanos / 1'000'000'000}};
+  return {{"scan", scan}, {"amplification", amplification}, {"beacon", beacon}};
 }
 
 }  // namespace
@@ -76,13 +153,25 @@ std::size_t Truth::add_benign(const FlowFacts& facts) {
 }
 
 Result<void> Truth::write(const std::filesystem::path& path, const TruthHeader& header,
-                          const std::vector<TruthRule>& rules) const {
+                          const std::vector<TruthRule>& rules,
+                          const DetectionTruth* detection) const {
+  const bool v2 = detection != nullptr;
   Json root;
   root["format"] = "mamori-synth-truth";
-  root["version"] = 1;
-  root["semantics"] =
-      "A flow is selected iff `rules` is non-empty and its category is authorized; DD is "
-      "never processed. `initiator` is the side whose packet comes first in the capture.";
+  root["version"] = v2 ? 2 : 1;
+  if (v2) {
+    root["profile"] = "detection";
+    root["semantics"] =
+        "Behaviour rules select by what hosts do: `actors` say who did what, which flows "
+        "are theirs and whether the default `thresholds` should catch them. Decoys are benign "
+        "and should be reported by no detector; `trips` says which default rule they resemble "
+        "closely enough to select them. `initiator` is the side whose packet comes first in "
+        "the capture; match a sieve record to a flow by 5-tuple and start.";
+  } else {
+    root["semantics"] =
+        "A flow is selected iff `rules` is non-empty and its category is authorized; DD is "
+        "never processed. `initiator` is the side whose packet comes first in the capture.";
+  }
   Json generator;
   generator["seed"] = header.seed;
   generator["size_mb"] = header.size_mb;
@@ -107,13 +196,14 @@ Result<void> Truth::write(const std::filesystem::path& path, const TruthHeader& 
   }
   ruleset["rules"] = rule_list;
   root["ruleset"] = ruleset;
+  if (v2) root["thresholds"] = thresholds_json(detection->thresholds);
 
   Json flows = Json::array();
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_scenario;
   std::set<IpAddress> selected_hosts;
   for (std::size_t i = 0; i < flows_.size(); ++i) {
     const auto& flow = flows_[i];
-    flows.push_back(flow_json(i, flow));
+    flows.push_back(flow_json(i, flow, v2));
     auto& count = by_scenario[flow.facts.scenario];
     ++count.first;
     count.second += flow.packets;
@@ -123,6 +213,13 @@ Result<void> Truth::write(const std::filesystem::path& path, const TruthHeader& 
     }
   }
   root["flows"] = flows;
+  if (v2) {
+    Json actors = Json::array();
+    for (const auto& actor : detection->actors) actors.push_back(actor_json(actor));
+    root["actors"] = actors;
+    root["c2_servers"] = servers_json(detection->c2_servers);
+    root["decoy_servers"] = servers_json(detection->decoy_servers);
+  }
   Json scenarios;
   for (const auto& [name, count] : by_scenario) {
     scenarios[name] = {{"flows", count.first}, {"packets", count.second}};
@@ -138,11 +235,13 @@ Result<void> Truth::write(const std::filesystem::path& path, const TruthHeader& 
   }
   benign["scenarios"] = benign_scenarios;
   root["benign"] = benign;
-  Json unselected = Json::array();
-  for (const auto& host : hosts_) {
-    if (!selected_hosts.contains(host)) unselected.push_back(host.to_string());
+  if (!v2) {
+    Json unselected = Json::array();
+    for (const auto& host : hosts_) {
+      if (!selected_hosts.contains(host)) unselected.push_back(host.to_string());
+    }
+    root["unselected_hosts"] = unselected;
   }
-  root["unselected_hosts"] = unselected;
 
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << root.dump(1) << '\n';
