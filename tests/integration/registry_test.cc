@@ -252,6 +252,13 @@ TEST_F(RegistryCli, MinimalFirstReportStartsTheClockAndOverdueFollowsTheDeadline
   EXPECT_EQ(table.exit_code, 0) << table.err;
   EXPECT_TRUE(contains(table.out, id)) << table.out;
   EXPECT_TRUE(contains(table.out, "final (確報)")) << table.out;
+  // The short form of the acceptance text: `mamori incidents --overdue`.
+  const json short_form = run_json("incidents --overdue --as-of 2026-02-10T00:00:00Z", "op-a");
+  ASSERT_EQ(short_form.size(), 1u) << short_form;
+  EXPECT_EQ(short_form[0]["incident_id"], id);
+  const CommandRun bare = run("incidents", "op-a");
+  EXPECT_NE(bare.exit_code, 0) << bare.out;
+  EXPECT_TRUE(contains(bare.err, "--overdue")) << bare.err;
 
   // 続報, then a 確報 with a mistyped technique (named with a suggestion), then the right one.
   const std::string interim = write("interim.json", R"({"phase": "続報", "reporter": "CSIRT",

@@ -443,7 +443,28 @@ void add_registry_commands(CLI::App& app, RegistryCommands& c) {
       ->required();
 
   auto* incidents = app.add_subcommand("incidents", "Incident reports / 特定侵害事象等の報告");
-  incidents->require_subcommand(1);
+  // `mamori incidents --overdue` is `mamori incidents list --overdue`.
+  incidents->require_subcommand(0, 1);
+  incidents->add_option("--config", c.config, "mamori.toml (with --overdue)");
+  incidents->add_option("--user", c.user, "Who acts / 利用者");
+  incidents->add_option("--password-file", c.password_file,
+                        "File whose first line is the password (else MAMORI_PASSWORD)");
+  incidents->add_option("--token-file", c.token_file,
+                        "File whose first line is an API token (else MAMORI_TOKEN)");
+  incidents->add_flag("--overdue", c.overdue, "Outstanding reports past their deadline");
+  incidents->add_option("--as-of", c.as_of, "Deadlines as of this time (RFC 3339; default: now)");
+  incidents->add_flag("--json", c.json, "Print JSON");
+  incidents->callback([&c] {
+    if (c.chosen != RegistryCommand::none) return;  // a subcommand was chosen
+    if (!c.overdue || c.config.empty()) {
+      throw CLI::ValidationError(
+          "incidents",
+          "give a subcommand (report, list, show, render, correlate), or --overdue "
+          "with --config");
+    }
+    c.chosen = RegistryCommand::incidents_list;
+    c.name = "incidents --overdue";
+  });
   auto* report = command(incidents, "report",
                          "Operator: file a report (速報 opens an incident; 続報/確報 append)", c,
                          incidents_report, "incidents report");
