@@ -9,6 +9,7 @@
 
 #include "mamori/analysis/finding_json.h"
 #include "mamori/store/sqlite_db.h"
+#include "mamori/store/sqlite_migrate.h"
 
 namespace mamori::analysis {
 namespace {
@@ -73,45 +74,7 @@ CREATE TABLE candidates (
 static_assert(kMigrations.size() == kFindingSchemaVersion);
 
 Result<void> migrate(Database& db) {
-  auto version = db.query_int("PRAGMA user_version");
-  if (!version) return fail(version.error());
-  auto application = db.query_int("PRAGMA application_id");
-  if (!application) return fail(application.error());
-  if (*application != kApplicationId) {
-    auto tables = db.query_int("SELECT count(*) FROM sqlite_schema");
-    if (!tables) return fail(tables.error());
-    if (*application != 0 || *version != 0 || *tables != 0) {
-      return fail("not a mamori findings database (application_id {}, schema version {})",
-                  *application, *version);
-    }
-  }
-  if (*version > kFindingSchemaVersion) {
-    return fail(
-        "findings schema version {} is newer than this build of mamori supports ({}); "
-        "upgrade mamori",
-        *version, kFindingSchemaVersion);
-  }
-  if (*version < 0) return fail("findings schema version {} is invalid", *version);
-  if (*version == kFindingSchemaVersion) return {};
-  // IMMEDIATE: two processes creating the file at once must not both migrate.
-  if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) return fail(ok.error());
-  auto apply = [&db]() -> Result<void> {
-    auto locked = db.query_int("PRAGMA user_version");
-    if (!locked) return fail(locked.error());
-    for (auto v = *locked; v < kFindingSchemaVersion; ++v) {
-      if (auto ok = db.exec(std::string(kMigrations[static_cast<std::size_t>(v)])); !ok) {
-        return fail("migration to findings schema version {} failed: {}", v + 1,
-                    ok.error().message);
-      }
-    }
-    return db.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}",
-                               kApplicationId, kFindingSchemaVersion));
-  };
-  if (auto ok = apply(); !ok) {
-    (void)db.exec("ROLLBACK");
-    return fail(ok.error());
-  }
-  return db.exec("COMMIT");
+  return store::migrate_schema(db, {"findings", kApplicationId, kMigrations});
 }
 
 Result<void> configure(Database& db, const std::string& path) {

@@ -10,6 +10,7 @@
 
 #include "mamori/registry/storage_json.h"
 #include "mamori/store/sqlite_db.h"
+#include "mamori/store/sqlite_migrate.h"
 
 namespace mamori::registry {
 namespace {
@@ -90,45 +91,7 @@ CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions
 static_assert(kMigrations.size() == kRegistrySchemaVersion);
 
 Result<void> migrate(Database& db) {
-  auto version = db.query_int("PRAGMA user_version");
-  if (!version) return fail(version.error());
-  auto application = db.query_int("PRAGMA application_id");
-  if (!application) return fail(application.error());
-  if (*application != kApplicationId) {
-    auto tables = db.query_int("SELECT count(*) FROM sqlite_schema");
-    if (!tables) return fail(tables.error());
-    if (*application != 0 || *version != 0 || *tables != 0) {
-      return fail("not a mamori registry database (application_id {}, schema version {})",
-                  *application, *version);
-    }
-  }
-  if (*version > kRegistrySchemaVersion) {
-    return fail(
-        "registry schema version {} is newer than this build of mamori supports ({}); upgrade "
-        "mamori",
-        *version, kRegistrySchemaVersion);
-  }
-  if (*version < 0) return fail("registry schema version {} is invalid", *version);
-  if (*version == kRegistrySchemaVersion) return {};
-  // IMMEDIATE: two processes creating the file at once must not both migrate.
-  if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) return fail(ok.error());
-  auto apply = [&db]() -> Result<void> {
-    auto locked = db.query_int("PRAGMA user_version");
-    if (!locked) return fail(locked.error());
-    for (auto v = *locked; v < kRegistrySchemaVersion; ++v) {
-      if (auto ok = db.exec(std::string(kMigrations[static_cast<std::size_t>(v)])); !ok) {
-        return fail("migration to registry schema version {} failed: {}", v + 1,
-                    ok.error().message);
-      }
-    }
-    return db.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}",
-                               kApplicationId, kRegistrySchemaVersion));
-  };
-  if (auto ok = apply(); !ok) {
-    (void)db.exec("ROLLBACK");
-    return fail(ok.error());
-  }
-  return db.exec("COMMIT");
+  return store::migrate_schema(db, {"registry", kApplicationId, kMigrations});
 }
 
 // Text that is not valid UTF-8 cannot be stored as JSON; the message names the entity only.
