@@ -45,6 +45,7 @@ registry::Observation observation_of(const store::StoredRecord& stored) {
     if (!http.host.empty()) observation.names.push_back(http.host);
   }
   std::vector<std::string> rules;
+  rules.reserve(record.matches.size());
   for (const auto& match : record.matches) rules.push_back(match.rule);
   observation.summary = fmt::format("{}", fmt::join(rules, ","));
   return observation;
@@ -58,16 +59,18 @@ std::optional<registry::Observation> observation_of(const analysis::Finding& fin
   observation.first_seen = finding.first_seen;
   observation.last_seen = finding.last_seen;
   observation.summary = fmt::format("{} {:.0f}", analysis::to_string(finding.kind), finding.score);
-  if (auto address = sieve::parse_address_text(finding.subject)) {
-    if (address->pseudonym_epoch != 0) return std::nullopt;  // never compared (I5)
+  // Pseudonyms are never compared (I5); a prefix is compared through its members' own
+  // findings; fingerprints ("ja3:…", "ja4:…") are not indicators an incident reports.
+  const auto address = sieve::parse_address_text(finding.subject);
+  const bool pseudonym = address && address->pseudonym_epoch != 0;
+  const bool prefix = !address && sieve::parse_prefix_text(finding.subject).has_value();
+  const bool fingerprint = finding.subject.empty() || finding.subject.starts_with("ja");
+  if (pseudonym || prefix || (!address && fingerprint)) return std::nullopt;
+  if (address) {
     observation.addresses.push_back(address->ip);
-  } else if (auto prefix = sieve::parse_prefix_text(finding.subject)) {
-    return std::nullopt;  // a prefix is compared through its members' own findings
-  } else if (!finding.subject.empty() && !finding.subject.starts_with("ja")) {
+  } else {
     observation.names.push_back(finding.subject.starts_with('.') ? finding.subject.substr(1)
                                                                  : finding.subject);
-  } else {
-    return std::nullopt;
   }
   return observation;
 }
@@ -181,6 +184,7 @@ int run_incidents_correlate(const RegistryCommands& args) {
                      "strength / 強さ"});
     for (const auto& link : result.links) {
       std::vector<std::string> reasons;
+      reasons.reserve(link.reasons.size());
       for (const auto reason : link.reasons) reasons.emplace_back(registry::to_string(reason));
       table.add({link.incident_id, fmt::format("{} {}", link.target_kind, link.target_id),
                  fmt::format("{}", fmt::join(reasons, ", ")),
@@ -190,6 +194,7 @@ int run_incidents_correlate(const RegistryCommands& args) {
     table.print();
   }
   std::vector<std::string> recipients;
+  recipients.reserve(result.warnings.size());
   for (const auto& warning : result.warnings) recipients.push_back(warning.organisation_id);
   recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
   fmt::print(
