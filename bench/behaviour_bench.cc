@@ -8,6 +8,10 @@
 //   udp_bytes   on_udp_bytes + selections for a DNS response datagram (port 53): what the sieve
 //               adds per packet on an amplification port; victims 1000 or all distinct.
 //   no_rules    on_flow_start + selections with no behaviour rule: the floor.
+//   short_windows  flow_start with every rule at its shortest window (scan and amplification
+//               2 s, beacon max_interval 1 s), new flows gap_us apart: the sketches age every
+//               second of packet time (every 50 k or 1 k events), which costs O(1) per epoch
+//               (core/sketch.h, lazy aging), not a pass over every sketch.
 // Events are laid out before timing; each iteration runs a batch of kBatch events.
 
 #include <benchmark/benchmark.h>
@@ -26,9 +30,21 @@ using namespace mamori::sieve;
 constexpr std::size_t kBatch = 1024;
 constexpr std::size_t kEvents = 1u << 20;  // laid out per benchmark, replayed cyclically
 
-BehaviourEngine make_engine(bool with_rules, std::size_t budget_mib = 64) {
+BehaviourEngine make_engine(bool with_rules, std::size_t budget_mib = 64,
+                            bool short_windows = false) {
   std::vector<BehaviourRule> rules;
   if (with_rules) rules = {{0, ScanParams{}}, {1, AmplificationParams{}}, {2, BeaconParams{}}};
+  if (short_windows) {
+    ScanParams scan;
+    scan.window = Duration::seconds(2);
+    scan.reply_grace = Duration::millis(500);
+    AmplificationParams amplification;
+    amplification.window = Duration::seconds(2);
+    BeaconParams beacon;
+    beacon.min_interval = Duration::millis(100);
+    beacon.max_interval = Duration::seconds(1);
+    rules = {{0, scan}, {1, amplification}, {2, beacon}};
+  }
   return std::move(*BehaviourEngine::create(std::move(rules), budget_mib << 20, 0x5eed));
 }
 
@@ -53,7 +69,7 @@ std::vector<BehaviourFlow> make_flows(std::uint32_t sources, std::uint8_t protoc
 }
 
 void run_flow_starts(benchmark::State& state, BehaviourEngine& engine,
-                     const std::vector<BehaviourFlow>& flows) {
+                     const std::vector<BehaviourFlow>& flows, std::int64_t gap_nanos = 20'000) {
   std::vector<BehaviourHit> hits;
   std::size_t next = 0;
   std::int64_t nanos = 1'800'000'000LL * 1'000'000'000;
@@ -62,7 +78,7 @@ void run_flow_starts(benchmark::State& state, BehaviourEngine& engine,
     for (std::size_t i = 0; i < kBatch; ++i) {
       const BehaviourFlow& flow = flows[next];
       next = (next + 1) & (kEvents - 1);
-      nanos += 20'000;  // 50 k new flows/s of packet time
+      nanos += gap_nanos;  // default: 50 k new flows/s of packet time
       engine.on_flow_start(flow, 0x02, Timestamp{nanos});
       hits.clear();
       engine.selections(flow, Timestamp{nanos}, hits);
@@ -92,6 +108,18 @@ BENCHMARK(BM_flow_start)
     ->Args({0, 64})
     ->Args({0, 8})
     ->Iterations(4000);
+
+void BM_short_windows(benchmark::State& state) {
+  auto engine = make_engine(true, 64, true);
+  const auto flows = make_flows(static_cast<std::uint32_t>(state.range(0)), 6, 0);
+  run_flow_starts(state, engine, flows, state.range(1) * 1000);
+}
+BENCHMARK(BM_short_windows)
+    ->ArgNames({"sources", "gap_us"})
+    ->Args({1000, 20})
+    ->Args({0, 20})
+    ->Args({1000, 1000})
+    ->Iterations(400);
 
 void BM_no_rules(benchmark::State& state) {
   auto engine = make_engine(false);

@@ -109,7 +109,7 @@ std::vector<std::uint64_t> skewed_stream(std::size_t events, std::uint64_t seed)
 
 TEST(CountMinSketch, NeverUndercountsAndOvercountsWithinBound) {
   const HashKey key = HashKey::from_seed(11);
-  CountMinSketch<std::uint16_t> sketch(64 * 1024);  // 1024 blocks of 4 x 8 counters
+  CountMinSketch<std::uint16_t> sketch(64 * 1024);  // 1024 blocks of 8 + 8 + 8 + 7 counters
   std::unordered_map<std::uint64_t, std::uint32_t> exact;
   const auto stream = skewed_stream(200'000, 5);
   for (const std::uint64_t item : stream) {
@@ -117,7 +117,7 @@ TEST(CountMinSketch, NeverUndercountsAndOvercountsWithinBound) {
     sketch.add(siphash13_words(key, w));
     ++exact[item];
   }
-  // Bound: N / (blocks * width) = 200000 / 8192 ≈ 24 expected overestimate at most.
+  // Bound: N / (blocks * narrowest row) = 200000 / 7168 ≈ 28 expected overestimate at most.
   const double bound = 200'000.0 / (sketch.block_count() * CountMinSketch<std::uint16_t>::kWidth);
   double total_error = 0;
   std::size_t above_3_bounds = 0;
@@ -156,6 +156,63 @@ TEST(CountMinSketch, DecayHalvesAndClearEmpties) {
   sketch.clear();
   EXPECT_EQ(sketch.estimate(777), 0);
   EXPECT_EQ(sketch.memory_bytes(), 4096u);
+}
+
+// decay() is lazy (a block catches up when touched); the estimates must be those of halving
+// every counter at once: min(c >> k) == min(c) >> k, and an add after decay builds on that.
+TEST(CountMinSketch, LazyDecayEqualsHalvingEveryCounter) {
+  const HashKey key = HashKey::from_seed(21);
+  CountMinSketch<std::uint16_t> sketch(64 * 64);
+  auto hash = [&](std::uint64_t item) {
+    const std::array<std::uint64_t, 1> w{item};
+    return siphash13_words(key, w);
+  };
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20'000; ++i)
+    sketch.add(hash(rng() % 500), static_cast<std::uint16_t>(1 + rng() % 7));
+  std::vector<std::uint16_t> before;
+  for (std::uint64_t item = 0; item < 500; ++item) before.push_back(sketch.estimate(hash(item)));
+  sketch.decay(0);  // nothing
+  sketch.decay();
+  sketch.decay(2);
+  for (std::uint64_t item = 0; item < 500; ++item) {
+    ASSERT_EQ(sketch.estimate(hash(item)), before[item] >> 3) << item;
+  }
+  // Touch half the items (their blocks catch up), then decay again: all still exact.
+  for (std::uint64_t item = 0; item < 500; item += 2) {
+    ASSERT_EQ(sketch.add(hash(item), 0), before[item] >> 3) << item;
+  }
+  sketch.decay(4);
+  for (std::uint64_t item = 0; item < 500; ++item) {
+    ASSERT_EQ(sketch.estimate(hash(item)), before[item] >> 7) << item;
+  }
+  sketch.decay(9);  // 16 halvings in all: every 16-bit counter is empty
+  for (std::uint64_t item = 0; item < 500; ++item) ASSERT_EQ(sketch.estimate(hash(item)), 0);
+  EXPECT_EQ(sketch.add(hash(1), 5), 5);
+
+  CountMinSketch<std::uint32_t> wide(64);
+  wide.add(0x77, 0x80000000u);
+  wide.decay(31);
+  EXPECT_EQ(wide.estimate(0x77), 1u);
+  wide.decay();
+  EXPECT_EQ(wide.estimate(0x77), 0u);
+}
+
+// A block's stamp is 16 bits: a block left untouched for 2^16 + 3 halvings must not read as
+// 3 halvings behind (the periodic catch-up pass keeps lags apart), and a long gap empties all.
+TEST(CountMinSketch, LongUntouchedBlocksAgeFully) {
+  CountMinSketch<std::uint16_t> sketch(4096);
+  sketch.add(0x1234, 1000);
+  for (int i = 0; i < 65'539; ++i) sketch.decay();
+  EXPECT_EQ(sketch.estimate(0x1234), 0);
+  EXPECT_EQ(sketch.add(0x1234, 1), 1);
+  CountMinSketch<std::uint32_t> wide(4096);
+  wide.add(0x1234, 1000);
+  wide.decay(std::uint64_t{1} << 40);  // a gap of many epochs at once
+  EXPECT_EQ(wide.estimate(0x1234), 0u);
+  wide.add(0x1234, 9);
+  wide.decay(65'536);
+  EXPECT_EQ(wide.estimate(0x1234), 0u);
 }
 
 TEST(CountMinSketch, DeterministicUnderSeed) {

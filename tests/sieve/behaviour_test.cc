@@ -357,6 +357,16 @@ TEST(BehaviourAmplification, NoAmplificationRuleWantsNoPort) {
   }
 }
 
+TEST(BehaviourAmplification, WantsExactlyItsPortsAboveAndBelowTheHighest) {
+  AmplificationParams p;
+  p.udp_ports = {53, 60000};
+  auto engine = make({{3, p}});
+  for (std::uint32_t port = 0; port < 65536; ++port) {
+    ASSERT_EQ(engine.wants_udp_port(static_cast<std::uint16_t>(port)), port == 53 || port == 60000)
+        << port;
+  }
+}
+
 // ---- beacon -------------------------------------------------------------------------------------
 
 BeaconParams beacon_params(std::uint32_t min_connections = 8, double max_cv = 0.2) {
@@ -518,6 +528,133 @@ TEST(BehaviourEngine, OutOfOrderTimesNeitherCrashNorCountTwice) {
   }
   start(engine, tcp(host(1), host(2)), Timestamp{-5});  // before the epoch: clamped
   EXPECT_LE(engine.memory_bytes(), 4 * kMiB);
+}
+
+// The admission sketch ages by halving per epoch (lazily, per block: core/sketch.h): attempts
+// of a source below the admission mark fade, and a long silence forgets them entirely.
+TEST(BehaviourEngine, AdmissionCountsHalvePerEpochAndFadeOverLongGaps) {
+  ScanParams p = scan_params();
+  p.window = Duration::seconds(2);  // epochs of 1 s
+  p.reply_grace = Duration{};
+  auto engine = make({{1, p}});
+  const IpAddress source = host(50);
+  auto attempt = [&](std::uint32_t n, Timestamp t) {
+    engine.on_flow_start(tcp(source, target(n), 22), kSyn, t);
+  };
+  auto admitted = [&] { return engine.stats().rules[0].admitted; };
+  for (std::uint32_t n = 0; n < 3; ++n) attempt(n, at_ms(100 + n));  // estimate 3
+  attempt(3, at_ms(1'100));  // one epoch later: 3 / 2 = 1, then 2
+  EXPECT_EQ(admitted(), 0u);
+  attempt(4, at_ms(1'200));  // 3
+  EXPECT_EQ(admitted(), 0u);
+  attempt(5, at_ms(1'300));  // 4: admitted
+  EXPECT_EQ(admitted(), 1u);
+  // Another source: 3 attempts, then 40000 s of silence (far more epochs than a block's
+  // stamp can tell apart), then 3 more: never 4 at once.
+  const IpAddress quiet = host(51);
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    engine.on_flow_start(tcp(quiet, target(n), 22), kSyn, at_ms(2'000 + n));
+  }
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    engine.on_flow_start(tcp(quiet, target(n), 22), kSyn, at_s(40'002 + n * 0.001));
+  }
+  EXPECT_EQ(admitted(), 1u);
+  // And a gap of 2^16 + 3 epochs (a multiple of a block stamp's range plus a few; the sketch's
+  // own tests cover the same lag reached in single steps).
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    engine.on_flow_start(tcp(quiet, target(n), 22), kSyn, at_s(105'541 + n * 0.001));
+  }
+  EXPECT_EQ(admitted(), 1u);
+}
+
+// The look-ahead (prefetch_flow_start, prefetch_udp) changes nothing that can be observed,
+// whether it announces the flow that follows, another one, or a flow that never comes.
+TEST(BehaviourEngine, LookAheadChangesNoResult) {
+  auto run = [](bool look_ahead) {
+    auto engine =
+        make({{1, scan_params(16, Duration{})}, {2, amplification_params()}, {3, beacon_params(4)}},
+             1 * kMiB, 7);
+    std::mt19937_64 rng(17);
+    std::vector<std::vector<BehaviourHit>> hits;
+    for (int i = 0; i < 60'000; ++i) {
+      const Timestamp t = at_ms(i * 50);
+      const auto who = static_cast<std::uint32_t>(rng() % 40);
+      const auto flow = rng() % 2 == 0
+                            ? tcp(host(who), target(static_cast<std::uint32_t>(rng() % 400)), 22)
+                            : udp(other(static_cast<std::uint32_t>(rng() % 60)),
+                                  rng() % 4 == 0 ? 123 : 53, host(who), 40000);
+      if (look_ahead) {
+        engine.prefetch_flow_start(flow, kSyn);
+        engine.prefetch_udp(flow.initiator, flow.initiator_port, flow.responder,
+                            flow.responder_port);
+        engine.prefetch_flow_start(tcp(host(who + 1), host(who), 80), kSyn);  // never comes
+        engine.prefetch_udp(flow.responder, 53, flow.initiator, 53);
+      }
+      hits.push_back(start(engine, flow, t));
+      if (flow.protocol == kUdp) {
+        if (look_ahead) {
+          engine.prefetch_udp(flow.initiator, flow.initiator_port, flow.responder,
+                              flow.responder_port);
+        }
+        engine.on_udp_bytes(flow, 0, 1500, t);
+        hits.push_back(select(engine, flow, t));
+      } else if (rng() % 10 == 0) {
+        engine.on_reply(flow, rng() % 2 == 0 ? kSynAck : kRstAck, t);
+      }
+    }
+    std::vector<std::uint64_t> counts;
+    for (const auto& rule : engine.stats().rules) {
+      counts.insert(counts.end(),
+                    {rule.admitted, rule.refused, rule.evicted, rule.expired, rule.flagged,
+                     rule.hits, rule.tracked, rule.flagged_now, rule.below_admission});
+    }
+    return std::pair{hits, counts};
+  };
+  const auto plain = run(false);
+  const auto ahead = run(true);
+  EXPECT_EQ(plain.second, ahead.second);
+  ASSERT_EQ(plain.first.size(), ahead.first.size());
+  std::size_t selected = 0;
+  for (std::size_t i = 0; i < plain.first.size(); ++i) {
+    ASSERT_EQ(plain.first[i].size(), ahead.first[i].size()) << i;
+    for (std::size_t j = 0; j < plain.first[i].size(); ++j) {
+      EXPECT_EQ(plain.first[i][j].rule, ahead.first[i][j].rule);
+      EXPECT_EQ(plain.first[i][j].measured, ahead.first[i][j].measured);
+    }
+    selected += plain.first[i].size();
+  }
+  EXPECT_GT(selected, 0u);  // the comparison covered hits
+}
+
+TEST(BehaviourEngine, CountersAreStatsWithoutTheLiveCounts) {
+  auto engine =
+      make({{1, scan_params(64, Duration{})}, {2, amplification_params()}, {3, beacon_params()}});
+  for (std::uint32_t i = 0; i < 200; ++i) start(engine, tcp(host(60), target(i), 22), at_ms(i));
+  const auto stats = engine.stats();
+  const auto counters = engine.counters();
+  EXPECT_EQ(counters.memory_bytes, stats.memory_bytes);
+  ASSERT_EQ(counters.rules.size(), stats.rules.size());
+  EXPECT_GT(stats.rules[0].tracked, 0u);
+  EXPECT_EQ(stats.rules[0].flagged_now, 1u);
+  for (std::size_t i = 0; i < stats.rules.size(); ++i) {
+    BehaviourRuleStats expected = stats.rules[i];
+    expected.tracked = 0;
+    expected.flagged_now = 0;
+    const BehaviourRuleStats& got = counters.rules[i];
+    EXPECT_EQ(got.rule, expected.rule);
+    EXPECT_EQ(got.kind, expected.kind);
+    EXPECT_EQ(got.memory_bytes, expected.memory_bytes);
+    EXPECT_EQ(got.capacity, expected.capacity);
+    EXPECT_EQ(got.tracked, 0u);
+    EXPECT_EQ(got.flagged_now, 0u);
+    EXPECT_EQ(got.below_admission, expected.below_admission);
+    EXPECT_EQ(got.admitted, expected.admitted);
+    EXPECT_EQ(got.refused, expected.refused);
+    EXPECT_EQ(got.evicted, expected.evicted);
+    EXPECT_EQ(got.expired, expected.expired);
+    EXPECT_EQ(got.flagged, expected.flagged);
+    EXPECT_EQ(got.hits, expected.hits);
+  }
 }
 
 // ---- bounded memory -----------------------------------------------------------------------------

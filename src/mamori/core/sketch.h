@@ -14,14 +14,18 @@
 // drawn per run (HashKey::from_seed with a random seed; tests fix the seed).
 //
 // Count-min (CountMinSketch). One 64-byte block per item, chosen by the hash; inside it kDepth
-// rows of kWidth counters, one counter per row picked by further hash bits (a "blocked"
-// count-min: one cache line per update instead of kDepth). Conservative update: an add raises
-// only the item's counters that are below its new estimate, which keeps overestimates far below
-// the classic bound on skewed traffic. Estimates never undercount (until a counter saturates at
-// its maximum or decay() ages it); the overestimate of an item is the traffic of the other items
-// that share its block and, in every row, its counter. With N total count spread over B blocks,
-// the expected overestimate is at most about N / (B * kWidth) (test: sketch_test.cc). decay()
-// halves every counter, so counts fade with a half-life of one decay period.
+// rows of counters (8, 8, 8, 7 of 16 bits or 4, 4, 4, 3 of 32 bits), one counter per row picked
+// by further hash bits (a "blocked" count-min: one cache line per update instead of kDepth).
+// Conservative update: an add raises only the item's counters that are below its new estimate,
+// which keeps overestimates far below the classic bound on skewed traffic. Estimates never
+// undercount (until a counter saturates at its maximum or decay() ages it); the overestimate of
+// an item is the traffic of the other items that share its block and, in every row, its
+// counter. With N total count spread over B blocks, the expected overestimate is at most about
+// N / (B * kWidth), kWidth the narrowest row (test: sketch_test.cc). decay() halves every
+// counter, so counts fade with a half-life of one decay period; it costs O(1): the remaining
+// slot of a block stamps how far the block is aged, and a block catches up on the halvings it
+// missed when next touched (the same values as halving all blocks at once, without a pass over
+// the whole sketch per period).
 //
 // Distinct counter (TwoEpochHyperLogLog). HyperLogLog with 2^P registers of 4 bits, two sets of
 // them (the current epoch and the previous one) interleaved as the two nibbles of one byte per
@@ -158,7 +162,11 @@ class CountMinSketch {
  public:
   static constexpr std::size_t kBlockBytes = 64;
   static constexpr std::size_t kDepth = 4;
-  static constexpr std::size_t kWidth = kBlockBytes / sizeof(Counter) / kDepth;  // per row
+  // Slot 0 of a block holds its aging stamp; the other slots are the counters, kDepth rows of
+  // kRowStride (the last row one narrower): 8, 8, 8, 7 (16-bit) or 4, 4, 4, 3 (32-bit).
+  static constexpr std::size_t kCells = kBlockBytes / sizeof(Counter) - 1;
+  static constexpr std::size_t kRowStride = (kCells + kDepth - 1) / kDepth;
+  static constexpr std::size_t kWidth = kCells - (kDepth - 1) * kRowStride;  // narrowest row
   static constexpr Counter kMax = std::numeric_limits<Counter>::max();
 
   CountMinSketch() = default;
@@ -169,10 +177,11 @@ class CountMinSketch {
   // Adds `amount` (saturating at kMax) to the item and returns its new estimate.
   Counter add(std::uint64_t hash, Counter amount = 1) {
     Block& block = blocks_[reduce_hash(hash, blocks_.size())];
+    catch_up(block);
     std::array<Counter*, kDepth> cells{};
     Counter low = kMax;
     for (std::size_t row = 0; row < kDepth; ++row) {
-      cells[row] = &block.counters[row * kWidth + column(hash, row)];
+      cells[row] = &block.slots[1 + row * kRowStride + column(hash, row)];
       if (*cells[row] < low) low = *cells[row];
     }
     const Counter target = low > kMax - amount ? kMax : static_cast<Counter>(low + amount);
@@ -190,22 +199,35 @@ class CountMinSketch {
 
   Counter estimate(std::uint64_t hash) const {
     const Block& block = blocks_[reduce_hash(hash, blocks_.size())];
+    const unsigned lag = lag_of(block);
     Counter low = kMax;
     for (std::size_t row = 0; row < kDepth; ++row) {
-      const Counter value = block.counters[row * kWidth + column(hash, row)];
+      const Counter value = block.slots[1 + row * kRowStride + column(hash, row)];
       if (value < low) low = value;
     }
-    return low;
+    return aged(low, lag);
   }
 
-  // Halves every counter (aging: counts fade with a half-life of one call period).
-  void decay() {
-    for (Block& block : blocks_) {
-      for (Counter& counter : block.counters) counter = static_cast<Counter>(counter >> 1);
+  // Halves every counter `times` times (aging: counts fade with a half-life of one call period).
+  // O(1): a block catches up on the halvings it missed when it is next touched (add), or read
+  // (estimate); every kSweepPeriod halvings a pass brings all blocks up to date, so that a
+  // block's lag always fits its stamp.
+  void decay(std::uint64_t times = 1) {
+    if (times == 0) return;
+    const std::uint64_t before = halvings_;
+    halvings_ += times;
+    if (times >= kSweepPeriod) {  // every counter is zero by now
+      clear();
+    } else if (before / kSweepPeriod != halvings_ / kSweepPeriod) {
+      for (Block& block : blocks_) catch_up(block);
     }
   }
   void clear() {
-    for (Block& block : blocks_) block.counters.fill(0);
+    const Counter stamp = stamp_of(halvings_);
+    for (Block& block : blocks_) {
+      block.slots.fill(0);
+      block.slots[0] = stamp;
+    }
   }
   // Bytes a sketch built from `bytes` occupies.
   static constexpr std::size_t footprint(std::size_t bytes) {
@@ -218,17 +240,40 @@ class CountMinSketch {
 
  private:
   struct alignas(kBlockBytes) Block {
-    std::array<Counter, kDepth * kWidth> counters{};
+    std::array<Counter, kCells + 1> slots{};  // [0]: stamp (halvings_ mod 2^16)
   };
   static_assert(sizeof(Block) == kBlockBytes);
 
-  // Column bits come from the low end of the hash; the block index from its high end.
+  // Lags stay below 2 * kSweepPeriod ≤ 2^15, so 16 stamp bits tell them apart; a lag of
+  // kBits or more empties a counter.
+  static constexpr std::uint64_t kSweepPeriod = std::uint64_t{1} << 14;
+  static constexpr unsigned kBits = sizeof(Counter) * 8;
+  static constexpr Counter stamp_of(std::uint64_t halvings) {
+    return static_cast<Counter>(halvings & 0xffff);
+  }
+  unsigned lag_of(const Block& block) const {
+    return static_cast<std::uint16_t>(static_cast<std::uint16_t>(halvings_) -
+                                      static_cast<std::uint16_t>(block.slots[0]));
+  }
+  static constexpr Counter aged(Counter value, unsigned lag) {
+    return lag >= kBits ? Counter{0} : static_cast<Counter>(value >> lag);
+  }
+  void catch_up(Block& block) const {
+    const unsigned lag = lag_of(block);
+    if (lag == 0) return;
+    for (std::size_t i = 1; i <= kCells; ++i) block.slots[i] = aged(block.slots[i], lag);
+    block.slots[0] = stamp_of(halvings_);
+  }
+
+  // The column of `row`: 10 hash bits per row from the low end (the block index comes from the
+  // high end), scaled onto the row's width.
   static constexpr std::size_t column(std::uint64_t hash, std::size_t row) {
-    constexpr int kBits = std::countr_zero(kWidth);
-    return static_cast<std::size_t>(hash >> (row * kBits)) & (kWidth - 1);
+    const std::size_t width = row + 1 < kDepth ? kRowStride : kWidth;
+    return static_cast<std::size_t>(((hash >> (row * 10)) & 0x3ff) * width) >> 10;
   }
 
   FixedArray<Block> blocks_;
+  std::uint64_t halvings_ = 0;  // decays so far
 };
 
 // Ertl's improved HyperLogLog estimator for `registers` registers, from the histogram of their

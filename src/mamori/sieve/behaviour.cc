@@ -1,9 +1,13 @@
 #include "mamori/sieve/behaviour.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -138,12 +142,18 @@ class Table {
     const std::size_t b = reduce_hash(hash, buckets_.size());
     const auto tag = static_cast<std::uint32_t>(hash);
     Bucket& bucket = buckets_[b];
+    // The ways whose tag matches, without a branch per way; then their keys (almost always
+    // none or one).
+    unsigned candidates = 0;
     for (std::size_t i = 0; i < kWays; ++i) {
-      Slot& slot = bucket.ways[i];
-      if ((slot.meta & kUsed) != 0 && slot.tag == tag &&
-          same_key(entries_[b * kWays + i].key, key)) {
-        return {&slot, &entries_[b * kWays + i]};
-      }
+      const Slot& slot = bucket.ways[i];
+      candidates |= static_cast<unsigned>((slot.meta & kUsed) != 0 && slot.tag == tag) << i;
+    }
+    while (candidates != 0) {
+      const auto i = static_cast<std::size_t>(std::countr_zero(candidates));
+      candidates &= candidates - 1;
+      if (same_key(entries_[b * kWays + i].key, key))
+        return {&bucket.ways[i], &entries_[b * kWays + i]};
     }
     return {};
   }
@@ -154,29 +164,35 @@ class Table {
   ClaimResult claim(std::uint64_t hash, std::uint64_t value, std::uint16_t epoch, Staleness stale,
                     Ref& out) {
     const std::size_t b = reduce_hash(hash, buckets_.size());
-    Bucket& bucket = buckets_[b];
+    const Bucket& bucket = buckets_[b];
+    // One pass without a branch per way: the free ways (empty, or stale) as a mask, and the
+    // least valuable unflagged way as the lowest (rank, aged score), the first on ties.
+    unsigned free_ways = 0;
+    std::uint32_t best_key = std::numeric_limits<std::uint32_t>::max();
     std::size_t best = kWays;
-    int best_rank = 2;
-    std::uint32_t best_score = 0;
     for (std::size_t i = 0; i < kWays; ++i) {
       const Slot& slot = bucket.ways[i];
-      if ((slot.meta & kUsed) == 0) return take(b, i, hash, value, epoch, out, ClaimResult::empty);
       const auto age = static_cast<std::uint16_t>(epoch - slot.epoch);
       const bool flagged = (slot.meta & kFlagged) != 0;
-      if (age >= (flagged ? stale.flagged : stale.unflagged)) {
-        return take(b, i, hash, value, epoch, out,
-                    flagged ? ClaimResult::expired_flagged : ClaimResult::expired);
-      }
-      if (flagged) continue;
-      const int rank = (slot.meta & kProtected) != 0 ? 1 : 0;
+      const bool is_free =
+          (slot.meta & kUsed) == 0 || age >= (flagged ? stale.flagged : stale.unflagged);
+      free_ways |= static_cast<unsigned>(is_free) << i;
+      const std::uint32_t rank = (slot.meta & kProtected) != 0 ? 1 : 0;
       const std::uint32_t score = score_of(slot) >> std::min<int>(age, 15);
-      if (rank < best_rank || (rank == best_rank && score < best_score)) {
-        best = i;
-        best_rank = rank;
-        best_score = score;
-      }
+      const std::uint32_t key =
+          flagged ? std::numeric_limits<std::uint32_t>::max() : (rank << 16) | score;
+      best = key < best_key ? i : best;
+      best_key = std::min(key, best_key);
     }
-    if (best == kWays || value <= best_score) return ClaimResult::refused;
+    if (free_ways != 0) {
+      const auto i = static_cast<std::size_t>(std::countr_zero(free_ways));
+      const Slot& slot = bucket.ways[i];
+      const ClaimResult result = (slot.meta & kUsed) == 0      ? ClaimResult::empty
+                                 : (slot.meta & kFlagged) != 0 ? ClaimResult::expired_flagged
+                                                               : ClaimResult::expired;
+      return take(b, i, hash, value, epoch, out, result);
+    }
+    if (best == kWays || value <= (best_key & 0xffff)) return ClaimResult::refused;
     return take(b, best, hash, value, epoch, out, ClaimResult::evicted);
   }
 
@@ -271,10 +287,21 @@ std::int64_t epoch_of(Timestamp time, std::int64_t epoch_nanos) {
 
 double seconds(std::int64_t nanos) { return static_cast<double>(nanos) / 1e9; }
 
+// A hit's measured values, each name built once in place from a literal of known length (an
+// initializer list of Measure would build every name twice: hits are built per selected flow).
+std::vector<Measure> measure_list(
+    std::initializer_list<std::pair<std::string_view, double>> values) {
+  std::vector<Measure> out;
+  out.reserve(values.size());
+  for (const auto& [name, value] : values) out.push_back(Measure{std::string(name), value});
+  return out;
+}
+
 struct RuleBase {
   std::int64_t epoch_nanos = 1;
-  std::int64_t epoch = -1;         // the latest epoch seen
-  Timestamp latest;                // the latest event time seen
+  std::int64_t epoch = -1;                                            // the latest epoch seen
+  std::int64_t epoch_end = std::numeric_limits<std::int64_t>::min();  // ns; where it ends
+  Timestamp latest;                                                   // the latest event time seen
   std::uint64_t flagged_ways = 0;  // ways with kFlagged set (≥ the subjects within a hold)
   Staleness stale;
   BehaviourRuleStats stats;
@@ -284,10 +311,14 @@ struct RuleBase {
   // Moves the rule's clock to `time`; returns how many epochs passed (sketches age by that).
   std::int64_t advance(Timestamp time) {
     latest = std::max(latest, time);
+    if (time.nanos < epoch_end) return 0;  // the common case, without a division
     const std::int64_t now = epoch_of(time, epoch_nanos);
     if (now <= epoch) return 0;
     const std::int64_t passed = epoch < 0 ? 0 : now - epoch;
     epoch = now;
+    epoch_end = now < std::numeric_limits<std::int64_t>::max() / epoch_nanos - 1
+                    ? (now + 1) * epoch_nanos
+                    : std::numeric_limits<std::int64_t>::max();
     return passed;
   }
 
@@ -347,7 +378,8 @@ struct RuleBase {
       const bool flagged = (slot.meta & kFlagged) != 0;
       if (age >= (flagged ? stale.flagged : stale.unflagged)) return;
       ++out.tracked;
-      out.flagged_now += entry.hold_until > latest.nanos ? 1 : 0;
+      // Only a flagged way can be within a hold: other entries are not read.
+      out.flagged_now += flagged && entry.hold_until > latest.nanos ? 1 : 0;
     });
     return out;
   }
@@ -457,26 +489,20 @@ struct ScanRule : RuleBase {
     set_flag(*ref.slot);
   }
 
-  void age(std::int64_t passed) {
-    if (passed >= 16) {
-      sketch.clear();
-      return;
-    }
-    for (std::int64_t i = 0; i < passed; ++i) sketch.decay();
-  }
+  void age(std::int64_t passed) { sketch.decay(static_cast<std::uint64_t>(passed)); }
 
   std::vector<Measure> measures(const ScanEntry& e) const {
     const double attempts = e.snap_attempts;
     const double failed =
         e.snap_attempts == 0 ? 0.0 : (attempts - e.snap_answered - e.snap_pending) / attempts;
-    return {{"answered", static_cast<double>(e.snap_answered)},
-            {"attempts", attempts},
-            {"failed_ratio", failed},
-            {"min_failed_ratio", params.min_failed_ratio},
-            {"min_targets", static_cast<double>(params.min_targets)},
-            {"span_s", seconds(e.snap_span)},
-            {"targets", static_cast<double>(e.snap_targets)},
-            {"window_s", seconds(params.window.nanos)}};
+    return measure_list({{"answered", static_cast<double>(e.snap_answered)},
+                         {"attempts", attempts},
+                         {"failed_ratio", failed},
+                         {"min_failed_ratio", params.min_failed_ratio},
+                         {"min_targets", static_cast<double>(params.min_targets)},
+                         {"span_s", seconds(e.snap_span)},
+                         {"targets", static_cast<double>(e.snap_targets)},
+                         {"window_s", seconds(params.window.nanos)}});
   }
 };
 
@@ -494,6 +520,15 @@ struct AmplificationRule : RuleBase {
   CountMinSketch<std::uint32_t> responses;
   CountMinSketch<std::uint32_t> requests;
   Table<AmplificationEntry> table;
+
+  [[gnu::always_inline]] void prefetch_response(std::uint64_t hash) const {
+    table.prefetch(hash);
+    responses.prefetch(remix64(hash));
+  }
+  [[gnu::always_inline]] void prefetch_request(std::uint64_t hash) const {
+    table.prefetch(hash);
+    requests.prefetch(remix64(hash));
+  }
 
   static std::uint32_t clamp32(std::size_t bytes) {
     return static_cast<std::uint32_t>(
@@ -572,27 +607,20 @@ struct AmplificationRule : RuleBase {
   }
 
   void age(std::int64_t passed) {
-    if (passed >= 32) {
-      responses.clear();
-      requests.clear();
-      return;
-    }
-    for (std::int64_t i = 0; i < passed; ++i) {
-      responses.decay();
-      requests.decay();
-    }
+    responses.decay(static_cast<std::uint64_t>(passed));
+    requests.decay(static_cast<std::uint64_t>(passed));
   }
 
   std::vector<Measure> measures(const AmplificationEntry& e) const {
     const double request = static_cast<double>(std::max<std::uint64_t>(e.snap_request, 1));
-    return {{"min_ratio", params.min_ratio},
-            {"min_response_bytes", static_cast<double>(params.min_response_bytes)},
-            {"ratio", static_cast<double>(e.snap_response) / request},
-            {"request_bytes", static_cast<double>(e.snap_request)},
-            {"response_bytes", static_cast<double>(e.snap_response)},
-            {"service_port", static_cast<double>(e.snap_port)},
-            {"span_s", seconds(e.snap_span)},
-            {"window_s", seconds(params.window.nanos)}};
+    return measure_list({{"min_ratio", params.min_ratio},
+                         {"min_response_bytes", static_cast<double>(params.min_response_bytes)},
+                         {"ratio", static_cast<double>(e.snap_response) / request},
+                         {"request_bytes", static_cast<double>(e.snap_request)},
+                         {"response_bytes", static_cast<double>(e.snap_response)},
+                         {"service_port", static_cast<double>(e.snap_port)},
+                         {"span_s", seconds(e.snap_span)},
+                         {"window_s", seconds(params.window.nanos)}});
   }
 };
 
@@ -654,31 +682,19 @@ struct BeaconRule : RuleBase {
     set_flag(*ref.slot);
   }
 
-  void age(std::int64_t passed) {
-    if (passed >= 16) {
-      sketch.clear();
-      return;
-    }
-    for (std::int64_t i = 0; i < passed; ++i) sketch.decay();
-  }
+  void age(std::int64_t passed) { sketch.decay(static_cast<std::uint64_t>(passed)); }
 
   std::vector<Measure> measures(const BeaconEntry& e) const {
-    return {{"connections", static_cast<double>(e.snap_connections)},
-            {"cv", e.snap_cv},
-            {"max_cv", params.max_cv},
-            {"max_interval_s", seconds(params.max_interval.nanos)},
-            {"mean_interval_s", e.snap_mean_ms / 1e3},
-            {"min_connections", static_cast<double>(params.min_connections)},
-            {"min_interval_s", seconds(params.min_interval.nanos)},
-            {"span_s", e.snap_span_ms / 1e3}};
+    return measure_list({{"connections", static_cast<double>(e.snap_connections)},
+                         {"cv", e.snap_cv},
+                         {"max_cv", params.max_cv},
+                         {"max_interval_s", seconds(params.max_interval.nanos)},
+                         {"mean_interval_s", e.snap_mean_ms / 1e3},
+                         {"min_connections", static_cast<double>(params.min_connections)},
+                         {"min_interval_s", seconds(params.min_interval.nanos)},
+                         {"span_s", e.snap_span_ms / 1e3}});
   }
 };
-
-bool same_flow(const BehaviourFlow& a, const BehaviourFlow& b) {
-  return a.initiator_port == b.initiator_port && a.responder_port == b.responder_port &&
-         a.protocol == b.protocol && same_key(a.initiator, b.initiator) &&
-         same_key(a.responder, b.responder);
-}
 
 std::array<std::uint64_t, 2> words_of(const IpAddress& address) {
   std::array<std::uint64_t, 2> words{};
@@ -768,57 +784,57 @@ struct BehaviourEngine::State {
   std::vector<std::pair<RuleKind, std::size_t>> order;  // create() order → kind, index
   PortBitmap udp_ports;                                 // union over amplification rules
 
-  // Hashes of the latest flow seen: the sieve calls selections() right after an event of the
-  // same flow, and rules of one kind share a subject hash.
-  struct Memo {
-    BehaviourFlow flow;
+  // Keyed hashes of the latest addresses and target seen: the look-ahead, the events and the
+  // selections of one packet share them (each address is hashed once per packet), and rules of
+  // one kind share a subject hash.
+  struct AddressHash {
+    IpAddress address;
+    std::uint64_t hash = 0;
     bool valid = false;
-    std::uint8_t have = 0;  // bits: 1 initiator, 2 responder, 4 pair, 8 target
-    std::uint64_t initiator = 0;
-    std::uint64_t responder = 0;
+  };
+  std::array<AddressHash, 2> addresses{};
+  std::size_t next_address = 0;
+  struct TargetHash {
+    IpAddress responder;
+    std::uint32_t port_word = 0;
+    std::uint64_t hash = 0;
+    bool valid = false;
+    bool pair_valid = false;           // `pair` is the pair of this target and `pair_initiator`
+    std::uint64_t pair_initiator = 0;  // the initiator's hash
     std::uint64_t pair = 0;
-    std::uint64_t target = 0;
-  } memo;
+  } target{};
 
-  void use(const BehaviourFlow& flow) {
-    if (memo.valid && same_flow(memo.flow, flow)) return;
-    memo.flow = flow;
-    memo.valid = true;
-    memo.have = 0;
-  }
-  std::uint64_t initiator_hash() {
-    if ((memo.have & 1) == 0) {
-      memo.initiator = siphash13_words(address_key, words_of(memo.flow.initiator));
-      memo.have |= 1;
+  std::uint64_t address_hash(const IpAddress& address) {
+    for (const AddressHash& m : addresses) {
+      if (m.valid && same_key(m.address, address)) return m.hash;
     }
-    return memo.initiator;
+    AddressHash& m = addresses[next_address];
+    next_address ^= 1;
+    m = {address, siphash13_words(address_key, words_of(address)), true};
+    return m.hash;
   }
-  std::uint64_t responder_hash() {
-    if ((memo.have & 2) == 0) {
-      memo.responder = siphash13_words(address_key, words_of(memo.flow.responder));
-      memo.have |= 2;
+  // The target (responder, responder port, protocol) of a flow.
+  std::uint64_t target_hash(const BehaviourFlow& flow) {
+    const auto word = static_cast<std::uint32_t>(port_word(flow.responder_port, flow.protocol));
+    if (target.valid && target.port_word == word && same_key(target.responder, flow.responder)) {
+      return target.hash;
     }
-    return memo.responder;
+    const auto b = words_of(flow.responder);
+    const std::array<std::uint64_t, 3> words{b[0], b[1], word};
+    target = {flow.responder, word, siphash13_words(target_key, words), true, false, 0, 0};
+    return target.hash;
   }
   // The pair (initiator, responder, port, protocol) from the initiator's and the target's keyed
   // hashes, mixed non-linearly with a third key: one SipHash less per flow. Collisions still
   // cannot be aimed: both inputs are secret-keyed outputs the traffic never reveals.
-  std::uint64_t pair_hash() {
-    if ((memo.have & 4) == 0) {
-      memo.pair = remix64(remix64(initiator_hash() ^ pair_key.k0) + target_hash()) ^ pair_key.k1;
-      memo.have |= 4;
-    }
-    return memo.pair;
-  }
-  std::uint64_t target_hash() {
-    if ((memo.have & 8) == 0) {
-      const auto b = words_of(memo.flow.responder);
-      const std::array<std::uint64_t, 3> words{
-          b[0], b[1], port_word(memo.flow.responder_port, memo.flow.protocol)};
-      memo.target = siphash13_words(target_key, words);
-      memo.have |= 8;
-    }
-    return memo.target;
+  std::uint64_t pair_hash(const BehaviourFlow& flow) {
+    const std::uint64_t initiator = address_hash(flow.initiator);
+    const std::uint64_t target_of_flow = target_hash(flow);  // refreshes `target`
+    if (target.pair_valid && target.pair_initiator == initiator) return target.pair;
+    target.pair = remix64(remix64(initiator ^ pair_key.k0) + target_of_flow) ^ pair_key.k1;
+    target.pair_initiator = initiator;
+    target.pair_valid = true;
+    return target.pair;
   }
 
   std::size_t memory_bytes() const {
@@ -837,7 +853,15 @@ struct BehaviourEngine::State {
   }
 };
 
-BehaviourEngine::BehaviourEngine(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BehaviourEngine::BehaviourEngine(std::unique_ptr<State> state)
+    : state_(std::move(state)),
+      udp_ports_(state_->udp_ports.empty() ? nullptr : state_->udp_ports.data()) {
+  for (const AmplificationRule& rule : state_->amplifications) {
+    for (const std::uint16_t port : rule.params.udp_ports) {
+      udp_port_max_ = std::max(udp_port_max_, port);
+    }
+  }
+}
 BehaviourEngine::BehaviourEngine(BehaviourEngine&&) noexcept = default;
 BehaviourEngine& BehaviourEngine::operator=(BehaviourEngine&&) noexcept = default;
 BehaviourEngine::~BehaviourEngine() = default;
@@ -935,22 +959,49 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
   return BehaviourEngine(std::move(state));
 }
 
+void BehaviourEngine::prefetch_flow_start(const BehaviourFlow& flow, std::uint8_t first_tcp_flags) {
+  State& s = *state_;
+  if (!s.scans.empty()) {
+    // Selections read the initiator's way while a scan rule holds flagged subjects.
+    const bool attempt = is_attempt(flow, first_tcp_flags);
+    const std::uint64_t source = s.address_hash(flow.initiator);
+    for (const ScanRule& rule : s.scans) {
+      if (attempt || rule.flagged_ways != 0) rule.prefetch(source);
+    }
+  }
+  if (!s.beacons.empty()) {
+    const std::uint64_t pair = s.pair_hash(flow);
+    for (const BeaconRule& rule : s.beacons) rule.prefetch(pair);
+  }
+}
+
+void BehaviourEngine::prefetch_udp(const IpAddress& source, std::uint16_t source_port,
+                                   const IpAddress& destination, std::uint16_t destination_port) {
+  State& s = *state_;
+  for (const AmplificationRule& rule : s.amplifications) {
+    if (has_port(rule.ports, source_port)) {
+      rule.prefetch_response(s.address_hash(destination));
+    }
+    if (has_port(rule.ports, destination_port)) {
+      rule.prefetch_request(s.address_hash(source));
+    }
+  }
+}
+
 void BehaviourEngine::on_flow_start(const BehaviourFlow& flow, std::uint8_t first_tcp_flags,
                                     Timestamp time) {
   State& s = *state_;
-  s.use(flow);
   const bool attempt = !s.scans.empty() && is_attempt(flow, first_tcp_flags);
+  const std::uint64_t source = attempt ? s.address_hash(flow.initiator) : 0;
+  const std::uint64_t pair_hash = s.beacons.empty() ? 0 : s.pair_hash(flow);
   // Every rule's directory line and sketch block are known from the hashes: start all loads
   // before using any, so that their cache misses overlap instead of queuing.
   if (attempt) {
-    for (const ScanRule& rule : s.scans) rule.prefetch(s.initiator_hash());
+    for (const ScanRule& rule : s.scans) rule.prefetch(source);
   }
-  if (!s.beacons.empty()) {
-    for (const BeaconRule& rule : s.beacons) rule.prefetch(s.pair_hash());
-  }
+  for (const BeaconRule& rule : s.beacons) rule.prefetch(pair_hash);
   if (attempt) {
-    const std::uint64_t source = s.initiator_hash();
-    const std::uint64_t target = s.target_hash();
+    const std::uint64_t target = s.target_hash(flow);
     const bool answered =
         flow.protocol == kTcp && (first_tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
     for (ScanRule& rule : s.scans) {
@@ -960,8 +1011,7 @@ void BehaviourEngine::on_flow_start(const BehaviourFlow& flow, std::uint8_t firs
   }
   if (!s.beacons.empty()) {
     const PairKey pair{flow.initiator, flow.responder, flow.responder_port, flow.protocol};
-    const std::uint64_t hash = s.pair_hash();
-    for (BeaconRule& rule : s.beacons) rule.start(pair, hash, time);
+    for (BeaconRule& rule : s.beacons) rule.start(pair, pair_hash, time);
   }
 }
 
@@ -970,8 +1020,7 @@ void BehaviourEngine::on_reply(const BehaviourFlow& flow, std::uint8_t tcp_flags
   if (s.scans.empty()) return;
   // A refusal (RST, with or without ACK) leaves the attempt failed; anything else answers it.
   if (flow.protocol == kTcp && (tcp_flags & kTcpRst) != 0) return;
-  s.use(flow);
-  const std::uint64_t source = s.initiator_hash();
+  const std::uint64_t source = s.address_hash(flow.initiator);
   for (ScanRule& rule : s.scans) rule.reply(flow.initiator, source, time);
 }
 
@@ -981,7 +1030,6 @@ void BehaviourEngine::on_udp_bytes(const BehaviourFlow& flow, int direction, std
   if (s.amplifications.empty() || flow.protocol != kUdp || (direction != 0 && direction != 1)) {
     return;
   }
-  s.use(flow);
   const bool forward = direction == 0;
   const IpAddress& sender = forward ? flow.initiator : flow.responder;
   const IpAddress& receiver = forward ? flow.responder : flow.initiator;
@@ -991,26 +1039,18 @@ void BehaviourEngine::on_udp_bytes(const BehaviourFlow& flow, int direction, std
     const bool from_service = has_port(rule.ports, sender_port);
     const bool to_service = has_port(rule.ports, receiver_port);
     if (!from_service && !to_service) continue;
+    // Both subjects' lines at once (directory and sketch), before either is used.
+    if (from_service) rule.prefetch_response(s.address_hash(receiver));
+    if (to_service) rule.prefetch_request(s.address_hash(sender));
     if (const auto passed = rule.advance(time); passed > 0) rule.age(passed);
-    if (from_service) {
-      const std::uint64_t hash = forward ? s.responder_hash() : s.initiator_hash();
-      rule.response(receiver, hash, sender_port, bytes, time);
-    }
-    if (to_service) {
-      const std::uint64_t hash = forward ? s.initiator_hash() : s.responder_hash();
-      rule.request(sender, hash, bytes);
-    }
+    if (from_service) rule.response(receiver, s.address_hash(receiver), sender_port, bytes, time);
+    if (to_service) rule.request(sender, s.address_hash(sender), bytes);
   }
-}
-
-bool BehaviourEngine::wants_udp_port(std::uint16_t port) const {
-  return has_port(state_->udp_ports, port);
 }
 
 void BehaviourEngine::selections(const BehaviourFlow& flow, Timestamp time,
                                  std::vector<BehaviourHit>& out) {
   State& s = *state_;
-  s.use(flow);
   auto selected = [&](RuleBase& rule, auto ref) {
     if (!ref) return false;
     rule.expire_flag(*ref.slot, ref.entry->hold_until, time);
@@ -1018,7 +1058,7 @@ void BehaviourEngine::selections(const BehaviourFlow& flow, Timestamp time,
   };
   for (ScanRule& rule : s.scans) {
     if (rule.flagged_ways == 0) continue;
-    const auto ref = rule.table.find(s.initiator_hash(), flow.initiator);
+    const auto ref = rule.table.find(s.address_hash(flow.initiator), flow.initiator);
     if (!selected(rule, ref)) continue;
     ++rule.stats.hits;
     out.push_back({rule.stats.rule, rule.measures(*ref.entry)});
@@ -1028,11 +1068,11 @@ void BehaviourEngine::selections(const BehaviourFlow& flow, Timestamp time,
       if (rule.flagged_ways == 0) continue;
       Table<AmplificationEntry>::Ref ref;
       if (has_port(rule.ports, flow.responder_port)) {
-        ref = rule.table.find(s.initiator_hash(), flow.initiator);
+        ref = rule.table.find(s.address_hash(flow.initiator), flow.initiator);
         if (!selected(rule, ref)) ref = {};
       }
       if (!ref && has_port(rule.ports, flow.initiator_port)) {
-        ref = rule.table.find(s.responder_hash(), flow.responder);
+        ref = rule.table.find(s.address_hash(flow.responder), flow.responder);
         if (!selected(rule, ref)) ref = {};
       }
       if (!ref) continue;
@@ -1043,7 +1083,7 @@ void BehaviourEngine::selections(const BehaviourFlow& flow, Timestamp time,
   for (BeaconRule& rule : s.beacons) {
     if (rule.flagged_ways == 0) continue;
     const PairKey pair{flow.initiator, flow.responder, flow.responder_port, flow.protocol};
-    const auto ref = rule.table.find(s.pair_hash(), pair);
+    const auto ref = rule.table.find(s.pair_hash(flow), pair);
     if (!selected(rule, ref)) continue;
     ++rule.stats.hits;
     out.push_back({rule.stats.rule, rule.measures(*ref.entry)});
@@ -1069,6 +1109,29 @@ BehaviourStats BehaviourEngine::stats() const {
         stats.rules.push_back(state_->beacons[index].live_stats(state_->beacons[index].table));
         break;
     }
+  }
+  return stats;
+}
+
+BehaviourStats BehaviourEngine::counters() const {
+  BehaviourStats stats;
+  stats.memory_bytes = state_->memory_bytes();
+  for (const auto& [kind, index] : state_->order) {
+    switch (kind) {
+      case RuleKind::scan:
+        stats.rules.push_back(state_->scans[index].stats);
+        break;
+      case RuleKind::amplification:
+        stats.rules.push_back(state_->amplifications[index].stats);
+        break;
+      default:
+        stats.rules.push_back(state_->beacons[index].stats);
+        break;
+    }
+  }
+  for (BehaviourRuleStats& rule : stats.rules) {
+    rule.tracked = 0;
+    rule.flagged_now = 0;
   }
   return stats;
 }

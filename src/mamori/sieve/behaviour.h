@@ -94,13 +94,25 @@
 // Keys: addresses and targets are hashed with SipHash-1-3 under keys derived from `seed` (random
 // per run in the sieve; fixed in tests), a pair by a keyed non-linear mix of its initiator's and
 // target's hashes; so crafted addresses cannot aim at a bucket, a sketch cell or a register.
-// Costs: a new flow costs two SipHashes (initiator; target, for scan rules) and per scan or
-// beacon rule one directory line and one sketch line, all prefetched together before use, plus
-// the entry's lines when tracked; the tables sit in huge pages (core/sketch.h FixedArray). No
-// allocation: selections() allocates only for the hits it appends (measure names). Measured
-// (bench/behaviour_bench.cc, all three rules): ~140 ns per new flow when the state is
-// cache-resident, ~260 ns with 64 MiB in DRAM (one exposed miss: the sieve does not look
-// ahead). Single-threaded: one engine per sieve.
+// Costs: a new flow costs two SipHashes (initiator; target, for scan and beacon rules) and per
+// scan or beacon rule one directory line and one sketch line, all prefetched together before
+// use, plus the entry's lines when tracked; a service datagram one SipHash per subject and per
+// amplification rule a directory line and a sketch line, likewise. The keyed hashes of the
+// latest addresses and target are kept, so the look-ahead, the events and selections() of one
+// packet hash each address once. The look-ahead (prefetch_flow_start, prefetch_udp) lets the
+// caller start those loads before its own flow-table work: the sieve does, and most of the
+// misses then overlap with its flow-table miss. Aging the sketches is O(1) per epoch (a block
+// catches up on its halvings when touched, core/sketch.h), so a burst of events after an epoch
+// boundary pays nothing for the size of the sketches. The tables sit in huge pages (core/sketch.h
+// FixedArray). No allocation: selections() allocates only for the hits it appends (the measure
+// vectors and their names). Measured on a shared 2-core VM (noisy, ± 20 %):
+// bench/behaviour_bench.cc, all three rules: ~180 ns per new flow with the state
+// cache-resident, ~300 ns with 64 MiB in DRAM (no look-ahead there); ~100 / ~300 ns per DNS
+// response datagram. End to end (bench/behaviour_sieve_bench.cc, paired): the synthetic capture
+// ~10-15 % slower with the rules on (mostly the four random lines of each new flow and the
+// records' measured values), a flood of spoofed one-packet SYN sources ~75-85 % slower (the
+// worst case: four random DRAM lines per packet against the flow table's two or three).
+// Single-threaded: one engine per sieve.
 
 #include <array>
 #include <cstddef>
@@ -214,8 +226,22 @@ class BehaviourEngine {
   // A UDP datagram of a flow in which wants_udp_port() holds for either port. direction 0:
   // initiator → responder, 1: the reverse. `bytes`: what the sieve counts for the flow.
   void on_udp_bytes(const BehaviourFlow& flow, int direction, std::size_t bytes, Timestamp time);
-  // O(1); false for every port when there is no amplification rule.
-  bool wants_udp_port(std::uint16_t port) const;
+  // O(1), inline; false for every port when there is no amplification rule.
+  bool wants_udp_port(std::uint16_t port) const {
+    // Most datagrams carry an ephemeral port above every service port: no bitmap load.
+    return port <= udp_port_max_ && udp_ports_ != nullptr &&
+           ((udp_ports_[port >> 6] >> (port & 63)) & 1) != 0;
+  }
+
+  // Optional look-ahead, for the caller to issue as early as it knows the packet (e.g. before
+  // its own flow-table work), so that the engine's cache misses overlap with that work instead
+  // of stalling the event. No effect on any result; the keyed hashes computed here are kept for
+  // the events of the same packet.
+  // A flow about to be reported to on_flow_start (oriented as it will be):
+  void prefetch_flow_start(const BehaviourFlow& flow, std::uint8_t first_tcp_flags);
+  // A UDP datagram from `source` to `destination` about to be reported to on_udp_bytes:
+  void prefetch_udp(const IpAddress& source, std::uint16_t source_port,
+                    const IpAddress& destination, std::uint16_t destination_port);
 
   // Appends (does not clear `out`) one hit per behaviour rule whose flagged subject this flow
   // belongs to at `time`. The sieve calls it for each new flow after on_flow_start, and after
@@ -224,12 +250,18 @@ class BehaviourEngine {
 
   // What the engine holds: fixed at create(), ≤ the budget given to it.
   std::size_t memory_bytes() const;
+  // O(table size): `tracked` and `flagged_now` are counted over the directories.
   BehaviourStats stats() const;
+  // stats() without `tracked` and `flagged_now` (left 0): O(rules), for a summary at the end of
+  // a run that does not report them.
+  BehaviourStats counters() const;
 
  private:
   struct State;
   explicit BehaviourEngine(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
+  const std::uint64_t* udp_ports_ = nullptr;  // the union port bitmap, held by state_
+  std::uint16_t udp_port_max_ = 0;            // its highest port
 };
 
 }  // namespace mamori::sieve

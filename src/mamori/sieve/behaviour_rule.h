@@ -83,7 +83,7 @@ struct BeaconThresholds {
   std::uint32_t min_connections = 8;
   double max_cv = 0.2;
   Duration min_interval = Duration::seconds(5);
-  Duration max_interval = Duration::seconds(6 * 3600);
+  Duration max_interval = Duration::seconds(std::int64_t{6} * 3600);
 };
 Result<ScanThresholds> scan_thresholds(std::span<const std::string> values);
 Result<AmplificationThresholds> amplification_thresholds(std::span<const std::string> values);

@@ -156,8 +156,43 @@ struct Sieve::State {
   void add_hits(flow::FlowEntry& entry);
   void add_match(flow::FlowEntry& entry, RuleIndex rule, std::span<const std::uint8_t> command,
                  std::vector<Measure> measured = {});
+  // Look-ahead for the behaviour engine (no effect on any result): it starts loading the state
+  // that report_behaviour will touch, so that those cache misses overlap with the flow-table
+  // lookup and the scope checks instead of stalling. Before the lookup (new_flow false): for an
+  // amplification-service datagram, and for a SYN, which nearly always opens a flow; once a
+  // flow is known to be new and in scope (new_flow true): for the other new flows. New flows
+  // are oriented by their first packet (a recalled flow may be oriented otherwise: the
+  // look-ahead is then wasted, nothing else). Inline: most packets cost one test.
+  void prefetch_behaviour(const decode::DecodedPacket& packet, bool new_flow) {
+    const bool syn = packet.protocol == decode::ip_protocol::tcp && packet.has_transport &&
+                     (packet.tcp_flags & (decode::tcp_flag::syn | decode::tcp_flag::ack)) ==
+                         decode::tcp_flag::syn;
+    if (new_flow != syn) {  // a new flow not looked ahead for yet, or a SYN before the lookup
+      behaviour->prefetch_flow_start(
+          {packet.src, packet.dst, packet.src_port, packet.dst_port, packet.protocol},
+          packet.tcp_flags);
+    } else if (!new_flow && packet.protocol == decode::ip_protocol::udp && packet.has_transport &&
+               (behaviour->wants_udp_port(packet.src_port) ||
+                behaviour->wants_udp_port(packet.dst_port))) {
+      behaviour->prefetch_udp(packet.src, packet.src_port, packet.dst, packet.dst_port);
+    }
+  }
+  // Inline: most packets are neither a flow's start, nor its first reply, nor a datagram of an
+  // amplification service; the events go to report_behaviour.
   void observe_behaviour(flow::FlowEntry& entry, const flow::FlowLookup& found,
-                         const decode::DecodedPacket& packet, const capture::RawPacket& raw);
+                         const decode::DecodedPacket& packet, const capture::RawPacket& raw) {
+    const int direction = flow::index_of(found.direction);
+    const bool first_reply =
+        !found.created && direction == 1 && entry.packets(flow::Direction::reverse) == 1;
+    const bool service_datagram = packet.protocol == decode::ip_protocol::udp &&
+                                  (behaviour->wants_udp_port(entry.initiator_port()) ||
+                                   behaviour->wants_udp_port(entry.responder_port()));
+    if (!found.created && !first_reply && !service_datagram) return;
+    report_behaviour(entry, found.created, first_reply, service_datagram, direction, packet, raw);
+  }
+  void report_behaviour(flow::FlowEntry& entry, bool created, bool first_reply,
+                        bool service_datagram, int direction, const decode::DecodedPacket& packet,
+                        const capture::RawPacket& raw);
   void decide(flow::FlowEntry& entry);
   void on_flow_end(flow::FlowEntry& entry, flow::EndReason reason);
   void emit_record(const flow::FlowEntry& entry);
@@ -214,6 +249,7 @@ void Sieve::State::process(const capture::RawPacket& raw) {
     next_expiry = raw.timestamp + Duration::seconds(1);
   }
 
+  if (behaviour) prefetch_behaviour(packet, false);
   // A packet of a known flow costs this lookup (the second one below hits the same cache
   // lines): its scope was settled when the flow began. A new flow is classified before any
   // state exists for it, oriented by who most likely opened it.
@@ -230,6 +266,7 @@ void Sieve::State::process(const capture::RawPacket& raw) {
       ++summary.dropped_outside_agreement_packets;
       return;
     }
+    if (behaviour) prefetch_behaviour(packet, true);
   }
   const flow::FlowLookup found = flows.find_or_create(packet, hash, on_end);
   flow::FlowEntry& entry = *found.entry;
@@ -364,29 +401,24 @@ void Sieve::State::inspect_application(flow::FlowEntry& entry, int direction,
   }
 }
 
-// Behaviour rules see flow starts, first replies and the datagrams of amplification services;
-// a flow of a subject over its thresholds is selected even if its own inspection found nothing
-// (the behaviour, not the content, is the selection condition), from the event that crossed
-// on. Everything the engine keeps stays in its bounded memory (I1).
-void Sieve::State::observe_behaviour(flow::FlowEntry& entry, const flow::FlowLookup& found,
-                                     const decode::DecodedPacket& packet,
-                                     const capture::RawPacket& raw) {
-  const int direction = flow::index_of(found.direction);
-  const bool first_reply =
-      !found.created && direction == 1 && entry.packets(flow::Direction::reverse) == 1;
-  const bool service_datagram = packet.protocol == decode::ip_protocol::udp &&
-                                (behaviour->wants_udp_port(entry.initiator_port()) ||
-                                 behaviour->wants_udp_port(entry.responder_port()));
-  if (!found.created && !first_reply && !service_datagram) return;  // most packets
+// Behaviour rules see flow starts, first replies and the datagrams of amplification services
+// (observe_behaviour sorts them out inline: most packets are none of these); a flow of a
+// subject over its thresholds is selected even if its own inspection found nothing (the
+// behaviour, not the content, is the selection condition), from the event that crossed on.
+// Everything the engine keeps stays in its bounded memory (I1).
+void Sieve::State::report_behaviour(flow::FlowEntry& entry, bool created, bool first_reply,
+                                    bool service_datagram, int direction,
+                                    const decode::DecodedPacket& packet,
+                                    const capture::RawPacket& raw) {
   const BehaviourFlow flow{entry.initiator(), entry.responder(), entry.initiator_port(),
                            entry.responder_port(), entry.protocol()};
-  if (found.created) behaviour->on_flow_start(flow, packet.tcp_flags, raw.timestamp);
+  if (created) behaviour->on_flow_start(flow, packet.tcp_flags, raw.timestamp);
   if (first_reply) behaviour->on_reply(flow, packet.tcp_flags, raw.timestamp);
   if (service_datagram) behaviour->on_udp_bytes(flow, direction, raw.wire_length, raw.timestamp);
   // A flow the amplification rule already selected keeps its match: its datagrams still count
   // (they keep the victim's hold), but asking again would only build a hit to drop.
   const bool ask =
-      found.created || (service_datagram && !has_behaviour_match(entry, RuleKind::amplification));
+      created || (service_datagram && !has_behaviour_match(entry, RuleKind::amplification));
   if (!ask) return;
   behaviour_hits.clear();
   behaviour->selections(flow, raw.timestamp, behaviour_hits);
@@ -401,7 +433,7 @@ void Sieve::State::observe_behaviour(flow::FlowEntry& entry, const flow::FlowLoo
 
 void Sieve::State::collect_behaviour_summary() {
   if (!behaviour) return;
-  const BehaviourStats stats = behaviour->stats();
+  const BehaviourStats stats = behaviour->counters();  // the summary reports no live counts
   summary.behaviour_memory_bytes = stats.memory_bytes;
   summary.behaviour.clear();
   for (const auto& rule : stats.rules) {
