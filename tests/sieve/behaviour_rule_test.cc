@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,10 @@ kind = "beacon"
           "min_ratio=10", "min_response_bytes=100000",
           "ports=17,19,53,69,111,123,137,161,389,520,1434,1900,3283,3702,5353,5683,10001,11211",
           "window=60s"}));
-  EXPECT_EQ(ruleset.rules[2].values,
-            (std::vector<std::string>{"max_cv=0.2", "max_interval=21600s", "min_connections=8",
-                                      "min_interval=5s"}));
+  EXPECT_EQ(
+      ruleset.rules[2].values,
+      (std::vector<std::string>{"max_cv=0.2", "max_interval=21600s", "max_server_clients=8",
+                                "min_connections=8", "min_interval=5s", "periodic_ports=123"}));
   // Defaults are what the thresholds readers give back.
   auto scan = scan_thresholds(ruleset.rules[0].values);
   ASSERT_TRUE(scan) << scan.error().message;
@@ -64,6 +66,28 @@ kind = "beacon"
   ASSERT_TRUE(beacon) << beacon.error().message;
   EXPECT_EQ(beacon->min_connections, 8u);
   EXPECT_EQ(beacon->max_interval, Duration::seconds(21600));
+  EXPECT_EQ(beacon->max_server_clients, 8u);
+  EXPECT_EQ(beacon->periodic_ports, std::vector<std::uint16_t>{123});
+}
+
+TEST(BehaviourRule, BeaconPeriodicPortsMayBeEmptyAndAreCanonical) {
+  TempDir dir;
+  const auto none = must_parse(
+      dir,
+      "[[rule]]\nid = \"b\"\nkind = \"beacon\"\nperiodic_ports = []\nmax_server_clients = 3\n");
+  ASSERT_EQ(none.rules.size(), 1u);
+  EXPECT_NE(std::find(none.rules[0].values.begin(), none.rules[0].values.end(), "periodic_ports="),
+            none.rules[0].values.end());
+  auto beacon = beacon_thresholds(none.rules[0].values);
+  ASSERT_TRUE(beacon) << beacon.error().message;
+  EXPECT_TRUE(beacon->periodic_ports.empty());
+  EXPECT_EQ(beacon->max_server_clients, 3u);
+  const auto some = must_parse(
+      dir, "[[rule]]\nid = \"b\"\nkind = \"beacon\"\nperiodic_ports = [4500, 123, 123]\n");
+  EXPECT_NE(std::find(some.rules[0].values.begin(), some.rules[0].values.end(),
+                      "periodic_ports=123,4500"),
+            some.rules[0].values.end());
+  EXPECT_NE(none.hash, some.hash);
 }
 
 TEST(BehaviourRule, SpellingsOfTheSameThresholdAreCanonical) {
@@ -125,6 +149,12 @@ TEST(BehaviourRule, ErrorsNameFileLineRuleAndParameter) {
        "r.toml:4: rule 'a': field 'ports': must be a non-empty array of port numbers"},
       {"[[rule]]\nid = \"a\"\nkind = \"amplification\"\nports = [0]\n",
        "r.toml:4: rule 'a': field 'ports': port 0 is not in 1..65535"},
+      {"[[rule]]\nid = \"a\"\nkind = \"amplification\"\nports = []\n",
+       "r.toml:4: rule 'a': field 'ports': must be a non-empty array of port numbers"},
+      {"[[rule]]\nid = \"b\"\nkind = \"beacon\"\nperiodic_ports = 123\n",
+       "r.toml:4: rule 'b': field 'periodic_ports': must be an array of port numbers"},
+      {"[[rule]]\nid = \"b\"\nkind = \"beacon\"\nmax_server_clients = 0\n",
+       "r.toml:4: rule 'b': field 'max_server_clients': must be in 1..65535"},
       {"[[rule]]\nid = \"b\"\nkind = \"beacon\"\nmin_interval = \"1h\"\nmax_interval = \"10m\"\n",
        "r.toml:1: rule 'b': field 'kind': min_interval must be shorter than max_interval"},
       {"[[rule]]\nid = \"i\"\nkind = \"ip\"\nmin_targets = 3\nvalue = \"192.0.2.1\"\n",

@@ -137,7 +137,7 @@ TEST(BehaviourScan, FlagsAScannerAndReportsWhatWasFed) {
   EXPECT_EQ(names(hit),
             (std::vector<std::string>{"answered", "attempts", "failed_ratio", "min_failed_ratio",
                                       "min_targets", "span_s", "targets", "window_s"}));
-  EXPECT_EQ(measure(hit, "attempts"), 160);
+  EXPECT_EQ(measure(hit, "attempts"), 160);  // no reply grace in this rule: all decided
   EXPECT_EQ(measure(hit, "answered"), static_cast<double>(answered));
   EXPECT_DOUBLE_EQ(measure(hit, "failed_ratio"), (160.0 - answered) / 160.0);
   EXPECT_NEAR(measure(hit, "targets"), 160, 160 * 0.25);  // HyperLogLog estimate, ≤ attempts
@@ -191,10 +191,39 @@ TEST(BehaviourScan, AttemptsWithinTheReplyGraceAreNotJudgedFailed) {
     hits = start(engine, tcp(host(5), target(500 + i)), at_s(5 + i));
   EXPECT_TRUE(selected_by(hits, 1));
   EXPECT_EQ(measure(hits[0], "answered"), 0);
-  // The attempts of the last 2..4 s are still pending: failed_ratio is just below 1.
+  // The attempts of the last 2..4 s are still pending: not judged, not in the record's counts.
+  // (Tracking began at the source's 4th attempt: 197 of the burst; the later ones pending.)
+  EXPECT_EQ(measure(hits[0], "attempts"), 197);
+  EXPECT_DOUBLE_EQ(measure(hits[0], "failed_ratio"), 1.0);
+}
+
+// A fast scan (many attempts per reply grace) is judged on the attempts whose grace has passed:
+// its pending attempts neither hide it nor count as failures.
+TEST(BehaviourScan, FastScanIsJudgedOnItsDecidedAttempts) {
+  auto engine = make({{1, scan_params(64, Duration::seconds(2))}});
+  // 254 probes in 12 s (one /24 swept at ~21 per second), a few answered: at any moment the
+  // last 2..4 s of probes (~40..85) are pending.
+  std::vector<BehaviourHit> hits;
+  std::uint32_t fed = 0;
+  for (; fed < 254 && !selected_by(hits, 1); ++fed) {
+    const BehaviourFlow flow = tcp(host(11), target(fed));
+    hits = start(engine, flow, at_ms(47 * fed));
+    if (fed % 25 == 0) engine.on_reply(flow, kSynAck, at_ms(47 * fed + 30));
+  }
+  ASSERT_TRUE(selected_by(hits, 1));
+  // Flagged once 64 attempts were decided, while 2..4 s of later ones were still pending.
   const double attempts = measure(hits[0], "attempts");
-  EXPECT_GT(measure(hits[0], "failed_ratio"), (attempts - 4) / attempts - 1e-9);
-  EXPECT_LT(measure(hits[0], "failed_ratio"), 1.0);
+  EXPECT_GE(attempts, 64);
+  EXPECT_LE(attempts, fed - 3 - 40);  // tracked from the 4th attempt; ≥ 2 s (42) pending
+  EXPECT_DOUBLE_EQ(measure(hits[0], "failed_ratio"),
+                   (attempts - measure(hits[0], "answered")) / attempts);
+  EXPECT_LE(measure(hits[0], "targets"), attempts);
+  // A client whose connections are answered is never a scanner, however fast.
+  for (std::uint32_t i = 0; i < 254; ++i) {
+    const BehaviourFlow flow = tcp(host(12), target(i));
+    EXPECT_TRUE(start(engine, flow, at_ms(47 * i)).empty());
+    engine.on_reply(flow, kSynAck, at_ms(47 * i + 30));
+  }
 }
 
 TEST(BehaviourScan, CountsOnlyWithinTheWindow) {
@@ -403,9 +432,12 @@ TEST(BehaviourBeacon, FlagsAJitteredBeaconAndReportsItsIntervals) {
   // that flow on.
   for (std::size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(!hits[i].empty(), i >= 8) << i;
   const BehaviourHit& hit = hits.back()[0];
-  EXPECT_EQ(names(hit), (std::vector<std::string>{"connections", "cv", "max_cv", "max_interval_s",
-                                                  "mean_interval_s", "min_connections",
-                                                  "min_interval_s", "span_s"}));
+  EXPECT_EQ(names(hit),
+            (std::vector<std::string>{"connections", "cv", "max_cv", "max_interval_s",
+                                      "max_server_clients", "mean_interval_s", "min_connections",
+                                      "min_interval_s", "server_clients", "span_s"}));
+  EXPECT_EQ(measure(hit, "server_clients"), 1);  // this client only
+  EXPECT_EQ(measure(hit, "max_server_clients"), 8);
   // The latest crossing: 11 connections (starts 2..12), 10 gaps.
   std::vector<double> gaps;
   for (std::size_t i = 2; i < s.starts_ms.size(); ++i) {
@@ -430,6 +462,55 @@ TEST(BehaviourBeacon, FlagsAJitteredBeaconAndReportsItsIntervals) {
   const Timestamp later = at_ms(s.starts_ms.back() + 1000);
   EXPECT_TRUE(select(engine, tcp(host(20), other(20), 8443), later).empty());
   EXPECT_TRUE(select(engine, tcp(other(20), host(20), 443), later).empty());
+}
+
+// Periodic traffic that is not C2: a server many clients return to (an update service), and a
+// protocol periodic by design (NTP); a C2 server reached by a few clients is still flagged.
+TEST(BehaviourBeacon, PopularServersAndPeriodicServicesAreNotBeacons) {
+  auto engine = make({{5, beacon_params()}});
+  const IpAddress update_server = other(30);
+  const IpAddress c2 = other(31);
+  std::vector<std::vector<BehaviourHit>> update_hits(12);
+  std::vector<BehaviourHit> c2_hits;
+  std::vector<BehaviourHit> ntp_hits;
+  for (int round = 0; round < 12; ++round) {
+    const std::int64_t base = round * 600'000LL;  // every 10 min
+    for (std::uint32_t c = 0; c < 12; ++c) {      // 12 clients > max_server_clients (8)
+      const auto hits =
+          start(engine, tcp(host(100 + c), update_server, 443), at_ms(base + 1000 * c));
+      if (!hits.empty()) update_hits[c] = hits;
+    }
+    for (std::uint32_t b = 0; b < 3; ++b) {  // 3 bots
+      const auto hits = start(engine, tcp(host(200 + b), c2, 443), at_ms(base + 30'000 + 7 * b));
+      if (!hits.empty()) c2_hits = hits;
+    }
+    const auto hits = start(engine, udp(host(300), 123, other(32), 123), at_ms(base + 45'000));
+    if (!hits.empty()) ntp_hits = hits;
+  }
+  for (const auto& hits : update_hits) EXPECT_TRUE(hits.empty());
+  ASSERT_TRUE(selected_by(c2_hits, 5));
+  EXPECT_EQ(measure(c2_hits[0], "server_clients"), 3);
+  EXPECT_TRUE(ntp_hits.empty());
+  // With no periodic ports and room for 16 clients per server, both are beacons again.
+  BeaconParams open = beacon_params();
+  open.periodic_ports.clear();
+  open.max_server_clients = 16;
+  auto permissive = make({{6, open}});
+  std::vector<BehaviourHit> update_hit;
+  std::vector<BehaviourHit> ntp_hit;
+  for (int round = 0; round < 12; ++round) {
+    const std::int64_t base = round * 600'000LL;
+    for (std::uint32_t c = 0; c < 12; ++c) {
+      const auto hits =
+          start(permissive, tcp(host(100 + c), update_server, 443), at_ms(base + 1000 * c));
+      if (!hits.empty()) update_hit = hits;
+    }
+    const auto hits = start(permissive, udp(host(300), 123, other(32), 123), at_ms(base + 45'000));
+    if (!hits.empty()) ntp_hit = hits;
+  }
+  ASSERT_TRUE(selected_by(update_hit, 6));
+  EXPECT_EQ(measure(update_hit[0], "server_clients"), 12);
+  EXPECT_TRUE(selected_by(ntp_hit, 6));
 }
 
 TEST(BehaviourBeacon, NearMissesAreNotFlagged) {

@@ -276,6 +276,7 @@ struct alignas(64) BeaconEntry {
   double snap_mean_ms = 0;
   double snap_cv = 0;
   double snap_span_ms = 0;
+  std::uint32_t snap_server_clients = 0;
 };
 static_assert(sizeof(BeaconEntry) == 192);
 
@@ -474,11 +475,14 @@ struct ScanRule : RuleBase {
         std::min<std::uint64_t>(std::uint64_t{e.answered[0]} + e.answered[1], attempts);
     const std::uint64_t pending =
         std::min<std::uint64_t>(std::uint64_t{e.pending[0]} + e.pending[1], attempts - answered);
-    const double failed =
-        static_cast<double>(attempts - answered - pending) / static_cast<double>(attempts);
+    // Judged over the decided attempts only: a fast scan has many of its attempts still within
+    // the grace, and counting those as answered would hide it.
+    const std::uint64_t decided = attempts - pending;
+    if (decided < params.min_targets) return;
+    const double failed = static_cast<double>(decided - answered) / static_cast<double>(decided);
     if (failed < params.min_failed_ratio) return;
     const auto targets = std::min<std::uint64_t>(
-        static_cast<std::uint64_t>(std::llround(e.targets.estimate())), attempts);
+        static_cast<std::uint64_t>(std::llround(e.targets.estimate())), decided);
     if (targets < params.min_targets) return;
     e.snap_targets = static_cast<std::uint32_t>(targets);
     e.snap_attempts = static_cast<std::uint32_t>(attempts);
@@ -493,10 +497,11 @@ struct ScanRule : RuleBase {
 
   std::vector<Measure> measures(const ScanEntry& e) const {
     const double attempts = e.snap_attempts;
-    const double failed =
-        e.snap_attempts == 0 ? 0.0 : (attempts - e.snap_answered - e.snap_pending) / attempts;
+    // attempts: the decided ones, the ratio's base (pending ones are not judged).
+    const double decided = attempts - e.snap_pending;
+    const double failed = decided <= 0 ? 0.0 : (decided - e.snap_answered) / decided;
     return measure_list({{"answered", static_cast<double>(e.snap_answered)},
-                         {"attempts", attempts},
+                         {"attempts", decided},
                          {"failed_ratio", failed},
                          {"min_failed_ratio", params.min_failed_ratio},
                          {"min_targets", static_cast<double>(params.min_targets)},
@@ -627,14 +632,24 @@ struct AmplificationRule : RuleBase {
 struct BeaconRule : RuleBase {
   BeaconParams params;
   CountMinSketch<std::uint16_t> sketch;
+  CountMinSketch<std::uint16_t> server_clients;  // recurring pairs per server (address, port)
+  PortBitmap periodic_ports;                     // responder ports not judged
   Table<BeaconEntry> table;
+
+  bool judged(std::uint16_t responder_port) const {
+    return ((periodic_ports[responder_port >> 6] >> (responder_port & 63)) & 1) == 0;
+  }
+  // The server's key in server_clients: its target hash, remixed away from the pair's keys.
+  static std::uint64_t server_key(std::uint64_t target_hash) {
+    return remix64(target_hash ^ 0x5be0cd19137e2179ULL);
+  }
 
   [[gnu::always_inline]] void prefetch(std::uint64_t hash) const {
     table.prefetch(hash);
     sketch.prefetch(remix64(hash));
   }
 
-  void start(const PairKey& pair, std::uint64_t hash, Timestamp time) {
+  void start(const PairKey& pair, std::uint64_t hash, std::uint64_t target_hash, Timestamp time) {
     if (const auto passed = advance(time); passed > 0) age(passed);
     auto ref = table.find(hash, pair);
     if (!ref) {
@@ -647,6 +662,7 @@ struct BeaconRule : RuleBase {
       *ref.entry = BeaconEntry{};
       ref.entry->key = pair;
       ref.entry->last_start = time.nanos;
+      server_clients.add(server_key(target_hash));  // a client returning to this server
       return;
     }
     touch(*ref.slot);
@@ -674,6 +690,9 @@ struct BeaconRule : RuleBase {
     for (std::size_t i = 0; i < e.gaps; ++i) squares += (e.gap_ms[i] - mean) * (e.gap_ms[i] - mean);
     const double cv = mean > 0 ? std::sqrt(squares / e.gaps) / mean : 0.0;
     if (!(cv <= params.max_cv)) return;
+    const std::uint16_t clients = server_clients.estimate(server_key(target_hash));
+    if (clients > params.max_server_clients) return;  // a popular periodic service
+    e.snap_server_clients = clients;
     e.snap_connections = e.gaps + 1u;
     e.snap_mean_ms = mean;
     e.snap_cv = cv;
@@ -682,16 +701,21 @@ struct BeaconRule : RuleBase {
     set_flag(*ref.slot);
   }
 
-  void age(std::int64_t passed) { sketch.decay(static_cast<std::uint64_t>(passed)); }
+  void age(std::int64_t passed) {
+    sketch.decay(static_cast<std::uint64_t>(passed));
+    server_clients.decay(static_cast<std::uint64_t>(passed));
+  }
 
   std::vector<Measure> measures(const BeaconEntry& e) const {
     return measure_list({{"connections", static_cast<double>(e.snap_connections)},
                          {"cv", e.snap_cv},
                          {"max_cv", params.max_cv},
                          {"max_interval_s", seconds(params.max_interval.nanos)},
+                         {"max_server_clients", static_cast<double>(params.max_server_clients)},
                          {"mean_interval_s", e.snap_mean_ms / 1e3},
                          {"min_connections", static_cast<double>(params.min_connections)},
                          {"min_interval_s", seconds(params.min_interval.nanos)},
+                         {"server_clients", static_cast<double>(e.snap_server_clients)},
                          {"span_s", e.snap_span_ms / 1e3}});
   }
 };
@@ -754,6 +778,12 @@ Result<void> validate(std::size_t i, const BeaconParams& p) {
   if (p.min_interval < Duration::millis(1) || p.max_interval < p.min_interval ||
       p.max_interval.nanos > 7 * kDay) {
     return fail("behaviour rule {} (beacon): need 1 ms ≤ min_interval ≤ max_interval ≤ 7 days", i);
+  }
+  if (p.max_server_clients < 1 || p.max_server_clients > 65535) {
+    return fail("behaviour rule {} (beacon): max_server_clients must be 1..65535", i);
+  }
+  if (std::find(p.periodic_ports.begin(), p.periodic_ports.end(), 0) != p.periodic_ports.end()) {
+    return fail("behaviour rule {} (beacon): periodic_ports holds port 0", i);
   }
   return {};
 }
@@ -848,7 +878,10 @@ struct BehaviourEngine::State {
       total += r.ports.capacity() * sizeof(std::uint64_t) + r.responses.memory_bytes() +
                r.requests.memory_bytes() + r.table.memory_bytes();
     }
-    for (const auto& r : beacons) total += r.sketch.memory_bytes() + r.table.memory_bytes();
+    for (const auto& r : beacons) {
+      total += r.periodic_ports.capacity() * sizeof(std::uint64_t) + r.sketch.memory_bytes() +
+               r.server_clients.memory_bytes() + r.table.memory_bytes();
+    }
     return total;
   }
 };
@@ -891,7 +924,7 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
 
   // Fixed overhead first (the engine's own objects and the port bitmaps), then an equal share
   // per rule; within a share, 1/4 admission sketch(es) and the rest the table.
-  const std::size_t fixed = state->memory_bytes() + amplifications * kPortWords * 8;
+  const std::size_t fixed = state->memory_bytes() + (amplifications + beacons) * kPortWords * 8;
   const std::size_t share =
       rules.empty() || memory_bytes < fixed ? 0 : (memory_bytes - fixed) / rules.size();
   if (!rules.empty() && share < kMinBytesPerRule) {
@@ -942,10 +975,18 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
       r.params = std::get<BeaconParams>(rules[i].params);
       r.epoch_nanos = r.params.max_interval.nanos;
       r.stale = {2, 2};
-      r.sketch = CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes));
+      // A quarter of the sketch budget counts the clients of servers: there are far fewer
+      // servers with recurring pairs than pairs seen once.
+      r.sketch = CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4 * 3));
+      r.server_clients = CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4));
+      r.periodic_ports.assign(kPortWords, 0);
+      for (const std::uint16_t port : r.params.periodic_ports) {
+        r.periodic_ports[port >> 6] |= std::uint64_t{1} << (port & 63);
+      }
       r.table = Table<BeaconEntry>(Table<BeaconEntry>::buckets_for(share - sketch_bytes));
       stats.kind = RuleKind::beacon;
-      stats.memory_bytes = r.sketch.memory_bytes() + r.table.memory_bytes();
+      stats.memory_bytes = r.periodic_ports.capacity() * 8 + r.sketch.memory_bytes() +
+                           r.server_clients.memory_bytes() + r.table.memory_bytes();
       stats.capacity = r.table.capacity();
       r.stats = stats;
       state->order.emplace_back(RuleKind::beacon, state->beacons.size() - 1);
@@ -1011,7 +1052,10 @@ void BehaviourEngine::on_flow_start(const BehaviourFlow& flow, std::uint8_t firs
   }
   if (!s.beacons.empty()) {
     const PairKey pair{flow.initiator, flow.responder, flow.responder_port, flow.protocol};
-    for (BeaconRule& rule : s.beacons) rule.start(pair, pair_hash, time);
+    const std::uint64_t target = s.target_hash(flow);  // computed by pair_hash: cached
+    for (BeaconRule& rule : s.beacons) {
+      if (rule.judged(flow.responder_port)) rule.start(pair, pair_hash, target, time);
+    }
   }
 }
 

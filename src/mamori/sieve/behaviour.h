@@ -20,10 +20,11 @@
 //                 the responder's first packet (on_reply) is not a TCP RST (SYN-ACK, data; for
 //                 UDP/ICMP any reply). Flags when, within the window,
 //                   targets ≥ min_targets  and  failed_ratio ≥ min_failed_ratio,
-//                   failed_ratio = (attempts − answered − pending) / attempts,
-//                 where `pending` are attempts of the last reply_grace to 2 × reply_grace
-//                 whose reply may still be in flight: they count as not failed (the benefit
-//                 of the doubt), so the ratio can only be understated. targets is a
+//                   failed_ratio = (attempts − answered) / attempts,
+//                 where `attempts` are the decided ones: not those of the last reply_grace to
+//                 2 × reply_grace, whose reply may still be in flight (a fast scan has many of
+//                 them; counting them as answered would hide it, as failed would accuse a
+//                 busy client). targets is a
 //                 HyperLogLog estimate (core/sketch.h, P = 7: ~7 % error at 64 targets, ~9 %
 //                 at 1000+), capped at attempts. A busy client (answered attempts) never flags.
 //   amplification subject: the victim, i.e. the endpoint that receives UDP datagrams sent FROM a
@@ -39,7 +40,20 @@
 //                 series at that start (a start earlier than the last one seen is ignored).
 //                 The last 16 gaps of the series are kept, in whole milliseconds. Flags when
 //                   connections ≥ min_connections  and  cv ≤ max_cv,
-//                 connections = kept gaps + 1, cv = population stddev / mean of the kept gaps.
+//                 connections = kept gaps + 1, cv = population stddev / mean of the kept gaps,
+//                 and  server_clients ≤ max_server_clients.
+//                 Periodic traffic that is not command and control has context the pair lacks:
+//                 a protocol periodic by design (NTP polls: responder ports in periodic_ports
+//                 are not judged, no state is kept for them), or a server that many clients
+//                 return to (software update, telemetry: C2 servers are reached by the few
+//                 hosts infected on one link). server_clients counts the distinct clients with a
+//                 recurring pair to the pair's server (address, port, protocol): a pair counts
+//                 once, when it is admitted to tracking (its second start within about
+//                 max_interval), in a count-min sketch that halves every max_interval (so an
+//                 estimate, never below the count of the last max_interval, until admission is
+//                 refused for want of memory). A C2 server reached by more clients than
+//                 max_server_clients on one link is left to the indicator rules and to the
+//                 analysis' fan-in findings.
 //
 // Windows. scan and amplification count in two epochs of window / 2 aligned to absolute packet
 // time (the current one and the previous one): what is counted always lies within the last
@@ -61,8 +75,8 @@
 //   amplification min_ratio, min_response_bytes, ratio, request_bytes, response_bytes,
 //                 service_port (the port carrying the majority of response datagrams; exact when
 //                 one port carries more than half), span_s, window_s
-//   beacon        connections, cv, max_cv, max_interval_s, mean_interval_s, min_connections,
-//                 min_interval_s, span_s
+//   beacon        connections, cv, max_cv, max_interval_s, max_server_clients,
+//                 mean_interval_s, min_connections, min_interval_s, server_clients, span_s
 // span_s is the time the counts cover (scan, amplification: from the start of the oldest epoch
 // counted, or the subject's admission if later; beacon: from the first kept start).
 //
@@ -154,6 +168,8 @@ struct BeaconParams {
   double max_cv = 0.2;                                // 0 .. 10
   Duration min_interval = Duration::seconds(5);       // 1 ms .. max_interval
   Duration max_interval = Duration::seconds(21'600);  // 6 h; .. 7 days
+  std::uint32_t max_server_clients = 8;               // 1 .. 65535
+  std::vector<std::uint16_t> periodic_ports = {123};  // responder ports not judged
 };
 
 inline constexpr std::uint32_t kMaxBeaconGaps = 16;  // gaps kept per pair

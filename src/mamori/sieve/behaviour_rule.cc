@@ -36,13 +36,21 @@ constexpr std::array<BehaviourParam, 4> kAmplificationParams = {{
     {"window", ParamType::duration, 2, kDay, "60s", "how far back bytes count"},
 }};
 
-constexpr std::array<BehaviourParam, 4> kBeaconParams = {{
+// Context beyond the pair: a service that is periodic by design (NTP polls its servers) and a
+// server that many clients contact again and again (an update or telemetry service) are the
+// periodic traffic that is not command and control; behaviour.h says how they are judged.
+constexpr std::array<BehaviourParam, 6> kBeaconParams = {{
     {"max_cv", ParamType::ratio, 0, 10, "0.2",
      "coefficient of variation (stddev/mean) of the intervals, at most"},
     {"max_interval", ParamType::duration, 1, 7 * kDay, "21600s", "longest interval that counts"},
+    {"max_server_clients", ParamType::count, 1, 65535, "8",
+     "clients that return to the pair's server (address, port) within about max_interval, at "
+     "most"},
     {"min_connections", ParamType::count, 3, 17, "8",
      "connections of one pair, at least (the last 16 intervals are kept)"},
     {"min_interval", ParamType::duration, 1, 7 * kDay, "5s", "shortest interval that counts"},
+    {"periodic_ports", ParamType::ports, 1, 65535, "123",
+     "server ports of services periodic by design, not judged (may be empty)", true},
 }};
 
 std::string format_number(double value) {
@@ -87,6 +95,25 @@ Result<double> number_field(const std::map<std::string, std::string, std::less<>
   auto value = parse_double(text->back() == 's' ? text->substr(0, text->size() - 1) : *text);
   if (!value) return fail("parameter '{}' is not a number", name);
   return *value;
+}
+
+// A canonical comma-separated port list ("" for none).
+Result<std::vector<std::uint16_t>> port_list(
+    const std::map<std::string, std::string, std::less<>>& values, std::string_view name) {
+  auto text = field(values, name);
+  if (!text) return fail(text.error());
+  std::vector<std::uint16_t> ports;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto port = parse_double(rest.substr(0, comma));
+    if (!port || *port < 1 || *port > 65535 || std::trunc(*port) != *port) {
+      return fail("parameter '{}' is not a port list", name);
+    }
+    ports.push_back(static_cast<std::uint16_t>(*port));
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+  }
+  return ports;
 }
 
 Duration seconds_of(double value) { return Duration::seconds(static_cast<std::int64_t>(value)); }
@@ -143,7 +170,8 @@ Result<std::string> canonical_param(const BehaviourParam& param, const ParamInpu
       return fmt::format("{}={}s", param.name, seconds);
     }
     case ParamType::ports: {
-      if (!input.is_array || input.integers.empty()) {
+      if (!input.is_array || (input.integers.empty() && !param.may_be_empty)) {
+        if (param.may_be_empty) return fail("must be an array of port numbers");
         return fail("must be a non-empty array of port numbers");
       }
       std::vector<std::int64_t> ports = input.integers;
@@ -184,16 +212,10 @@ Result<AmplificationThresholds> amplification_thresholds(std::span<const std::st
   auto fields = split(values);
   if (!fields) return fail(fields.error());
   AmplificationThresholds out;
-  auto ports = field(*fields, "ports");
+  auto ports = port_list(*fields, "ports");
   if (!ports) return fail(ports.error());
-  std::string_view rest = *ports;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const auto port = parse_double(rest.substr(0, comma));
-    if (!port || *port < 1 || *port > 65535) return fail("parameter 'ports' is not a port list");
-    out.ports.push_back(static_cast<std::uint16_t>(*port));
-    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
-  }
+  if (ports->empty()) return fail("parameter 'ports' is empty");
+  out.ports = std::move(*ports);
   auto ratio = number_field(*fields, "min_ratio");
   auto bytes = number_field(*fields, "min_response_bytes");
   auto window = number_field(*fields, "window");
@@ -213,12 +235,20 @@ Result<BeaconThresholds> beacon_thresholds(std::span<const std::string> values) 
   auto cv = number_field(*fields, "max_cv");
   auto shortest = number_field(*fields, "min_interval");
   auto longest = number_field(*fields, "max_interval");
+  auto server_clients = number_field(*fields, "max_server_clients");
+  auto periodic = port_list(*fields, "periodic_ports");
   if (!connections) return fail(connections.error());
   if (!cv) return fail(cv.error());
   if (!shortest) return fail(shortest.error());
   if (!longest) return fail(longest.error());
-  return BeaconThresholds{static_cast<std::uint32_t>(*connections), *cv, seconds_of(*shortest),
-                          seconds_of(*longest)};
+  if (!server_clients) return fail(server_clients.error());
+  if (!periodic) return fail(periodic.error());
+  return BeaconThresholds{static_cast<std::uint32_t>(*connections),
+                          *cv,
+                          seconds_of(*shortest),
+                          seconds_of(*longest),
+                          static_cast<std::uint32_t>(*server_clients),
+                          std::move(*periodic)};
 }
 
 }  // namespace mamori::sieve

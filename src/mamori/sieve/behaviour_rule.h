@@ -15,12 +15,13 @@
 //   kind = "amplification": ports (UDP service ports, integers), min_ratio (response/request
 //   bytes), min_response_bytes, window
 //   kind = "beacon": min_connections, max_cv (stddev/mean of the intervals), min_interval,
-//   max_interval
+//   max_interval, max_server_clients (clients returning to the pair's server), periodic_ports
+//   (server ports of services periodic by design; an empty array judges every port)
 //
 // Canonical values: counts and byte counts as decimal integers, durations as whole seconds
 // with an "s" ("window=300s"), ratios with the shortest text that reads back as the same
 // double ("min_failed_ratio=0.8"), ports ascending and unique, comma-separated
-// ("ports=53,123,1900").
+// ("ports=53,123,1900"; "periodic_ports=" when empty).
 
 #include <cstdint>
 #include <optional>
@@ -45,6 +46,7 @@ struct BehaviourParam {
   double max = 0;  // inclusive
   std::string_view default_value;
   std::string_view meaning;
+  bool may_be_empty = false;  // ports: an empty list is allowed (canonical "name=")
 };
 
 // The parameters of a behaviour kind, in name order; empty for other kinds.
@@ -84,6 +86,8 @@ struct BeaconThresholds {
   double max_cv = 0.2;
   Duration min_interval = Duration::seconds(5);
   Duration max_interval = Duration::seconds(std::int64_t{6} * 3600);
+  std::uint32_t max_server_clients = 8;
+  std::vector<std::uint16_t> periodic_ports = {123};
 };
 Result<ScanThresholds> scan_thresholds(std::span<const std::string> values);
 Result<AmplificationThresholds> amplification_thresholds(std::span<const std::string> values);

@@ -88,7 +88,7 @@ enum class RuleKind : std::uint8_t {
 };
 bool is_behaviour(RuleKind kind);
 
-inline constexpr std::size_t kMaxMeasures = 8;
+inline constexpr std::size_t kMaxMeasures = 12;
 inline constexpr std::size_t kMaxMeasureNameLength = 32;
 
 // One value a behaviour rule measured when it selected the flow, or the threshold it was held

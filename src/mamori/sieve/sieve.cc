@@ -105,7 +105,9 @@ Result<std::vector<BehaviourRule>> behaviour_rules(const CompiledRuleset& rules)
         out.push_back({rule, BeaconParams{.min_connections = t->min_connections,
                                           .max_cv = t->max_cv,
                                           .min_interval = t->min_interval,
-                                          .max_interval = t->max_interval}});
+                                          .max_interval = t->max_interval,
+                                          .max_server_clients = t->max_server_clients,
+                                          .periodic_ports = t->periodic_ports}});
         break;
       }
       default:
