@@ -5,7 +5,7 @@
 //  - BM_AnalyzeStore/<window>: analyze_store over an SQLite store of MAMORI_BENCH_RECORDS
 //    records (default 1,000,000), written through the Store API in the setup, built once in
 //    /tmp and removed at exit unless MAMORI_BENCH_KEEP=1 (a kept file is reused). Counters
-//    read_s / analyze_s split the time between Store::query (SQLite + record JSON decoding) and
+//    read_s / analyze_s split the time between Store::scan (SQLite + record JSON decoding) and
 //    the Analyzer. window=0: all records; 1: with a since/until window over all of them.
 //
 // The mix (per record, by a hash of its number): 40 % beacons of 2,000 infected hosts to 200

@@ -3,7 +3,9 @@
 //  - BM_Query*: latency of the first page (and a deep page) by rule and by address prefix over
 //    a database of MAMORI_BENCH_RECORDS records (default 1,000,000), built once in /tmp and
 //    removed at exit unless MAMORI_BENCH_KEEP=1 (a kept file is reused by the next run).
-//  - BM_RecordToJsonLine / BM_RecordFromJsonLine: the record codec alone.
+//  - BM_RecordToJsonLine / BM_RecordFromJsonLine: the record codec alone (…Reference: the
+//    nlohmann DOM reader; …Reused: the fast reader into one reused Record).
+//  - BM_ReadAll/<0|1>: every record of the large database, by pages of query() or by scan().
 // Run short: --benchmark_min_time=0.2
 
 #include <benchmark/benchmark.h>
@@ -155,6 +157,37 @@ void BM_RecordFromJsonLine(benchmark::State& state) {
 }
 BENCHMARK(BM_RecordFromJsonLine);
 
+// The reference reader over the nlohmann DOM (what every line cost before the fast reader).
+void BM_RecordFromJsonLineReference(benchmark::State& state) {
+  std::vector<std::string> lines;
+  for (const auto& record : make_records(0, 1000))
+    lines.push_back(sieve::record_to_json_line(record));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sieve::record_from_json_line_reference(lines[i++ % lines.size()]));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RecordFromJsonLineReference);
+
+// The fast reader into one reused Record (what Store::scan does per row).
+void BM_RecordFromJsonLineReused(benchmark::State& state) {
+  std::vector<std::string> lines;
+  for (const auto& record : make_records(0, 1000))
+    lines.push_back(sieve::record_to_json_line(record));
+  sieve::Record record;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (!sieve::record_from_json_line(lines[i++ % lines.size()], record)) {
+      state.SkipWithError("unreadable");
+      break;
+    }
+    benchmark::DoNotOptimize(record.first_seen);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RecordFromJsonLineReused);
+
 std::size_t large_size() {
   const char* text = std::getenv("MAMORI_BENCH_RECORDS");
   return text != nullptr ? std::strtoull(text, nullptr, 10) : 1'000'000;
@@ -255,6 +288,46 @@ void BM_CountByRule(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CountByRule)->Unit(benchmark::kMicrosecond);
+
+// Reading every record of the large database back, as an analysis does: pages of 10,000 by
+// query() (arg 0) or one scan() (arg 1). us_per_record is wall time per record.
+void BM_ReadAll(benchmark::State& state) {
+  store::Store& store = large_store();
+  std::uint64_t records = 0;
+  for (auto _ : state) {
+    records = 0;
+    if (state.range(0) == 0) {
+      store::RecordQuery query{.limit = 10'000};
+      for (;;) {
+        auto page = store.query(query);
+        if (!page) {
+          state.SkipWithError(page.error().message.c_str());
+          return;
+        }
+        records += page->size();
+        if (page->size() < query.limit) break;
+        query.after = page->back().id;
+      }
+    } else {
+      auto visited =
+          store.scan({.limit = 0}, [](const store::StoredRecord& stored) -> Result<void> {
+            benchmark::DoNotOptimize(stored.record.first_seen);
+            return {};
+          });
+      if (!visited) {
+        state.SkipWithError(visited.error().message.c_str());
+        return;
+      }
+      records = *visited;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+  state.counters["records"] = static_cast<double>(records);
+  state.counters["us_per_record"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * records) * 1e-6,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ReadAll)->Arg(0)->Arg(1)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 

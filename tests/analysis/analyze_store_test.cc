@@ -56,9 +56,7 @@ TEST(AnalyzeStore, PagesThroughTheStoreLikeADirectFeed) {
   ASSERT_TRUE(appended.has_value()) << appended.error().message;
   ASSERT_TRUE(store.flush().has_value());
 
-  StoreAnalysis request;
-  request.page_size = 7;  // many pages, a partial last one
-  auto result = analyze_store(store, request);
+  auto result = analyze_store(store, StoreAnalysis{});
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->stats.records, records.size());
   EXPECT_GT(result->stats.read_seconds, 0);

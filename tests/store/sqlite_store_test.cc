@@ -194,6 +194,54 @@ TEST(SqliteStore, RefusesNewerSchemaForeignAndCorruptFiles) {
   EXPECT_NE(corrupt.error().message.find(garbage), std::string::npos) << corrupt.error().message;
 }
 
+// A stored line that no longer reads (tampering, a bug in an old writer) fails query() and
+// scan() alike, naming the record id and the field, never the value.
+TEST(SqliteStore, UnreadableStoredRecordIsNamedByIdAndField) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  {
+    auto store = open_store("sqlite:" + path);
+    ASSERT_TRUE(store) << store.error().message;
+    auto run = (*store)->begin_run(run_info());
+    ASSERT_TRUE(run);
+    ASSERT_TRUE((*store)->append(*run, make_records(0, 5, 1)));
+    ASSERT_TRUE((*store)->end_run(*run, nlohmann::json::object(), Timestamp::from_seconds(1)));
+  }
+  const std::vector<std::pair<std::string, std::string>> tamperings = {
+      {R"(replace(record, '"category":"', '"category":"Q'))", "'category'"},
+      {R"(replace(record, '"category":', '"category":7,"x":'))", "'x' is not part of"},
+      {R"(replace(record, '"sensor":"', '"sensor":"\q'))", "not valid JSON"},
+      {R"(replace(record, '"first_seen":"2', '"first_seen":"3'))", "'first_seen'"},
+      {R"(replace(record, '"matches":[', '"matches":[{"rule":"CANARY","kind":"regex"},'))",
+       "'matches[0].kind'"},
+      {R"(substr(record, 1, 40))", "not valid JSON"},
+  };
+  for (const auto& [expression, field] : tamperings) {
+    {
+      RawDb raw(path);
+      raw.exec(
+          "UPDATE records SET record = (SELECT record FROM records WHERE id = 1) WHERE id = 3");
+      raw.exec("UPDATE records SET record = " + expression + " WHERE id = 3");
+    }
+    auto store = open_store("sqlite:" + path);
+    ASSERT_TRUE(store) << store.error().message;
+    auto queried = (*store)->query({.limit = 0});
+    ASSERT_FALSE(queried) << expression;
+    EXPECT_NE(queried.error().message.find("stored record 3 is unreadable"), std::string::npos)
+        << queried.error().message;
+    EXPECT_NE(queried.error().message.find(field), std::string::npos) << queried.error().message;
+    EXPECT_EQ(queried.error().message.find("CANARY"), std::string::npos);
+    int visits = 0;
+    auto scanned = (*store)->scan({.limit = 0}, [&](const StoredRecord&) -> Result<void> {
+      ++visits;
+      return {};
+    });
+    ASSERT_FALSE(scanned) << expression;
+    EXPECT_EQ(scanned.error().message, queried.error().message);
+    EXPECT_EQ(visits, 2);  // records 1 and 2, then the error
+  }
+}
+
 TEST(SqliteStore, RuleQueriesUseTheMatchesIndex) {
   TempDir dir;
   const std::string path = dir.file("s.db");

@@ -1,11 +1,12 @@
 #pragma once
 // analysis/analyze_store: runs an Analyzer over the records a Store holds whose first_seen
-// lies in [since, until), paging with RecordQuery::after in pages of `page_size` records, and
-// passes each record's expires_at on to the findings (I6). It reads, never writes: saving the
-// result is FindingStore's (finding_store.h), recording the access in the ledger the caller's.
+// lies in [since, until), read with Store::scan (one record at a time, buffers reused: the
+// bulk-read path), and passes each record's expires_at on to the findings (I6). It reads, never
+// writes: saving the result is FindingStore's (finding_store.h), recording the access in the ledger
+// the caller's.
 //
-// stats.read_seconds is the wall time spent inside Store::query (SQLite and the record JSON
-// decoding), stats.analyze_seconds the time in the Analyzer, so a caller can see which of the
+// stats.read_seconds is the wall time of the scan outside the Analyzer (SQLite and the record
+// JSON decoding), stats.analyze_seconds the time in the Analyzer, so a caller can see which of the
 // two bounds a run (README.md, "Performance").
 
 #include <cstddef>
@@ -19,12 +20,9 @@
 
 namespace mamori::analysis {
 
-inline constexpr std::size_t kDefaultPageSize = 10'000;
-
 struct StoreAnalysis {
   std::optional<Timestamp> since = {};
   std::optional<Timestamp> until = {};
-  std::size_t page_size = kDefaultPageSize;
   AnalyzerLimits limits = {};
   AnalysisOptions options = {};
 };

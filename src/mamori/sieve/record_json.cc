@@ -9,18 +9,22 @@
 #include <span>
 
 #include "mamori/decode/app.h"
+#include "mamori/sieve/record_json_checks.h"
+#include "mamori/sieve/record_json_reader.h"
 
 namespace mamori::sieve {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::string_view kHexDigits = "0123456789abcdef";
-constexpr std::size_t kFlowIdDigits = 32;
-// Timestamps are int64 nanoseconds: 2262-04-11 is the last representable day.
-constexpr int kMinYear = 1970;
-constexpr int kMaxYear = 2261;
-constexpr std::int64_t kEndOfMaxYearSeconds = 9'214'646'400;  // 2262-01-01T00:00:00Z
+using record_json_checks::is_country;
+using record_json_checks::is_hex;
+using record_json_checks::is_measure_name;
+using record_json_checks::kEndOfMaxYearSeconds;
+using record_json_checks::kFlowIdDigits;
+using record_json_checks::kHexDigits;
+using record_json_checks::kMaxYear;
+using record_json_checks::kMinYear;
+using record_json_checks::kTimeLength;
 
 // ---------------------------------------------------------------------------------------------
 // Writing. One template builds both the sorted (nlohmann::json) and the ordered form, so the
@@ -231,17 +235,6 @@ Result<AddressText> read_address(const json& value, std::string_view path) {
   return *address;
 }
 
-bool is_country(std::string_view text) {
-  return text.size() == 2 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-}
-
-bool is_hex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
-}
-
 // Exactly the form format_rfc3339_micros writes; the year is checked before conversion so
 // that no text can overflow the nanosecond clock.
 Result<Timestamp> read_time(const json& object, std::string_view key) {
@@ -249,7 +242,8 @@ Result<Timestamp> read_time(const json& object, std::string_view key) {
   constexpr std::string_view kForm = "expected UTC time as YYYY-MM-DDThh:mm:ss.ffffffZ";
   if (!value.is_string()) return field_error(key, kForm);
   const auto& text = value.get_ref<const std::string&>();
-  if (text.size() != 27 || text[19] != '.' || text[26] != 'Z') return field_error(key, kForm);
+  if (text.size() != kTimeLength || text[19] != '.' || text[26] != 'Z')
+    return field_error(key, kForm);
   int year = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + 4, year);
   if (error != std::errc{} || end != text.data() + 4 || year < kMinYear || year > kMaxYear) {
@@ -399,13 +393,6 @@ Result<std::vector<std::uint8_t>> read_hex(const json& value, std::string_view p
     bytes.push_back(static_cast<std::uint8_t>(high << 4 | low));
   }
   return bytes;
-}
-
-bool is_measure_name(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxMeasureNameLength &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-         });
 }
 
 Result<std::vector<Measure>> read_measured(const json& value, std::string_view path) {
@@ -614,10 +601,26 @@ Result<void> validate_record(const Record& record) {
   return {};
 }
 
-Result<Record> record_from_json_line(std::string_view line) {
+Result<Record> record_from_json_line_reference(std::string_view line) {
   const json value = json::parse(line, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return fail("record: not valid JSON");
   return record_from_json(value);
+}
+
+// The fast reader decides the lines it can prove the reference reader would accept, with the
+// same result; every other line, and so every error, goes through the reference reader.
+Result<Record> record_from_json_line(std::string_view line) {
+  Record record;
+  if (read_record_line_fast(line, record)) return record;
+  return record_from_json_line_reference(line);
+}
+
+Result<void> record_from_json_line(std::string_view line, Record& out) {
+  if (read_record_line_fast(line, out)) return {};
+  auto record = record_from_json_line_reference(line);
+  if (!record) return fail(record.error());
+  out = std::move(*record);
+  return {};
 }
 
 }  // namespace mamori::sieve

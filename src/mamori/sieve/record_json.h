@@ -63,7 +63,15 @@ Result<Record> record_from_json(const nlohmann::json& json);
 // A Record that passes is read back equal to itself, up to the microsecond truncation, the
 // caps and U+FFFD for invalid UTF-8. The store calls this before accepting a record.
 Result<void> validate_record(const Record& record);
-// Parses one line (or any JSON text holding one record object).
+// Parses one line (or any JSON text holding one record object). Lines in the form
+// record_to_json_line writes take a single-pass reader (record_json_reader.h, about ten times
+// faster); any other text, and every error, takes record_from_json over the nlohmann DOM, so
+// what is accepted and every error message are record_from_json's.
 Result<Record> record_from_json_line(std::string_view line);
+// The same into `out`, reusing its buffers (bulk reads). On error `out` is unspecified.
+Result<void> record_from_json_line(std::string_view line, Record& out);
+// The same as record_from_json_line, always through the DOM: the reference the fast reader is
+// tested against.
+Result<Record> record_from_json_line_reference(std::string_view line);
 
 }  // namespace mamori::sieve

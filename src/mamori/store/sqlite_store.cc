@@ -1,5 +1,6 @@
 #include "mamori/store/sqlite_store.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <unordered_map>
@@ -266,6 +267,50 @@ class SqliteStore final : public Store {
     }
     s.reset();
     return out;
+  }
+
+  // query() without the vector: one StoredRecord (and its record's buffers) reused for every
+  // row, decoded straight from SQLite's text, in pages (store.h says why).
+  Result<std::uint64_t> scan(const RecordQuery& query, const RecordVisitor& visit) override {
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    RecordQuery page = query;
+    StoredRecord stored;
+    std::uint64_t visited = 0;
+    for (;;) {
+      const std::uint64_t left = query.limit == 0 ? kScanPageSize : query.limit - visited;
+      if (left == 0) return visited;
+      page.limit = static_cast<std::size_t>(std::min<std::uint64_t>(kScanPageSize, left));
+      auto statement = cached(build_sql(page, false));
+      if (!statement) return fail(statement.error());
+      Statement& s = **statement;
+      bind_query(s, page);
+      std::size_t rows = 0;
+      for (;; ++rows) {
+        auto row = s.step();
+        if (!row) {
+          s.reset();
+          return fail("store: query failed: {}", row.error().message);
+        }
+        if (!*row) break;
+        stored.id = s.column_int(0);
+        stored.run = s.column_int(1);
+        stored.stored_at = Timestamp::from_micros(s.column_int(3));
+        stored.expires_at = Timestamp::from_micros(s.column_int(4));
+        if (auto ok = sieve::record_from_json_line(s.column_text(2), stored.record); !ok) {
+          s.reset();
+          return fail("store: stored record {} is unreadable: {}", stored.id, ok.error().message);
+        }
+        if (auto ok = visit(stored); !ok) {
+          s.reset();
+          return fail(ok.error());
+        }
+        ++visited;
+      }
+      // Resetting ends the statement's read, so no snapshot outlives the page.
+      s.reset();
+      if (rows < page.limit) return visited;
+      page.after = stored.id;
+    }
   }
 
   Result<std::uint64_t> count(const RecordQuery& query) override {

@@ -1,9 +1,29 @@
 #include "mamori/store/store.h"
 
+#include <algorithm>
+
 #include "mamori/store/sqlite_options.h"
 #include "mamori/store/sqlite_store.h"
 
 namespace mamori::store {
+
+Result<std::uint64_t> Store::scan(const RecordQuery& query, const RecordVisitor& visit) {
+  RecordQuery page = query;
+  std::uint64_t visited = 0;
+  for (;;) {
+    const std::uint64_t left = query.limit == 0 ? kScanPageSize : query.limit - visited;
+    if (left == 0) return visited;
+    page.limit = static_cast<std::size_t>(std::min<std::uint64_t>(kScanPageSize, left));
+    auto records = this->query(page);
+    if (!records) return fail(records.error());
+    for (const StoredRecord& stored : *records) {
+      if (auto ok = visit(stored); !ok) return fail(ok.error());
+      ++visited;
+    }
+    if (records->size() < page.limit) return visited;
+    page.after = records->back().id;
+  }
+}
 
 Result<std::unique_ptr<Store>> open_store(std::string_view url) {
   // SystemClock has no state, so one shared instance outlives every store.

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,6 +109,14 @@ struct RecordQuery {
   std::size_t limit = kDefaultQueryLimit;  // 0 = no limit
 };
 
+// Receives one record of a scan (Store::scan). The StoredRecord is the scan's, reused for the
+// next record: it is valid only during the call (move from it only what is kept). An error
+// stops the scan.
+using RecordVisitor = std::function<Result<void>(const StoredRecord&)>;
+
+// Records a scan reads per page; see Store::scan.
+inline constexpr std::size_t kScanPageSize = 10'000;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -123,6 +132,16 @@ class Store {
   virtual Result<void> end_run(RunId run, const nlohmann::json& summary, Timestamp ended_at) = 0;
 
   virtual Result<std::vector<StoredRecord>> query(const RecordQuery& query) = 0;
+  // The records query(query) would return, in the same order, handed to `visit` one at a time
+  // instead of collected: for bulk reads (analysis of millions of records), where a vector
+  // of records and their buffers per page is most of the cost. Like query() it flushes first,
+  // honours `after` and `limit` (0: every matching record) and fails on an unreadable stored
+  // record, naming its id and field. It reads in pages of kScanPageSize records, so no read
+  // snapshot is held for the whole scan (records appended meanwhile by other connections with
+  // larger ids may or may not be visited, as with paging by hand). `visit` must not use this
+  // Store. Returns the number of records visited; a visitor's error is returned unchanged.
+  // The default pages through query(); backends override it to reuse buffers.
+  virtual Result<std::uint64_t> scan(const RecordQuery& query, const RecordVisitor& visit);
   // Number of records matching the filters of `query`; ignores `after` and `limit`.
   virtual Result<std::uint64_t> count(const RecordQuery& query) = 0;
   // Every run, oldest first.
