@@ -11,6 +11,9 @@ pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
 pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# Debian's compiled cpp-httplib: the header must see the library's CPPHTTPLIB_* defines, which
+# the pkg-config target carries (OpenSSL, zlib, brotli support).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(MAMORI_TESTS)
   find_package(GTest REQUIRED)
 endif()

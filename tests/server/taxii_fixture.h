@@ -1,0 +1,97 @@
+#pragma once
+// Shared by the tests/server files: a temporary directory, a self-signed certificate for
+// 127.0.0.1, cheap password hashes (libsodium's minimum argon2id cost: tests, not production),
+// STIX objects made with the intel writer's model, and HTTPS clients that verify the test's
+// certificate.
+
+#include <gtest/gtest.h>
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+
+#include "mamori/intel/stix.h"
+#include "mamori/intel/stix_pattern.h"
+#include "mamori/server/taxii_config.h"
+#include "mamori/server/taxii_store.h"
+#include "mamori/server/tls_certificate.h"
+
+namespace mamori::server::testing {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "mamori-taxii-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string cheap_hash(std::string_view password) {
+  if (sodium_init() < 0) std::abort();
+  std::array<char, crypto_pwhash_STRBYTES> out{};
+  if (crypto_pwhash_str(out.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_MIN,
+                        crypto_pwhash_MEMLIMIT_MIN) != 0) {
+    std::abort();
+  }
+  return out.data();
+}
+
+// An indicator of one IPv4 address, created and modified at `at` (millisecond precision).
+inline intel::stix::Indicator make_indicator(std::string_view address, Timestamp at,
+                                             std::string id = {}) {
+  using namespace intel::stix;
+  Indicator indicator;
+  indicator.common.id = id.empty() ? new_id("indicator") : std::move(id);
+  indicator.common.created = truncate_to_millis(at);
+  indicator.common.modified = truncate_to_millis(at);
+  indicator.name = "C2 address";
+  indicator.indicator_types = {"malicious-activity"};
+  indicator.pattern =
+      render_pattern(any_of(ObservableProperty::kIpv4, {std::string(address)})).value();
+  indicator.valid_from = truncate_to_millis(at);
+  return indicator;
+}
+
+inline intel::stix::Malware make_malware(std::string_view name, Timestamp at) {
+  using namespace intel::stix;
+  Malware malware;
+  malware.common.id = new_id("malware");
+  malware.common.created = truncate_to_millis(at);
+  malware.common.modified = truncate_to_millis(at);
+  malware.name = std::string(name);
+  malware.malware_types = {"bot"};
+  malware.is_family = true;
+  return malware;
+}
+
+inline NewObject stored(const intel::stix::StixObject& object) {
+  auto result = new_object(object);
+  if (!result) {
+    ADD_FAILURE() << result.error().message;
+    return {};
+  }
+  return *result;
+}
+
+}  // namespace mamori::server::testing
