@@ -86,6 +86,8 @@ class TaxiiServerTest : public ::testing::Test {
           {"agency", cheap_hash("agency-pw"), 1, false},
           {"council", cheap_hash("council-pw"), 2, true},
           {"operator", cheap_hash("operator-pw"), 3, false},
+          {"council2", cheap_hash("council2-pw"), 2, false},
+          {"sharer", cheap_hash("sharer-pw"), 2, true, /*share_contributions=*/true},
       };
       auto started = TaxiiServer::start(std::move(config), *store, clock);
       ASSERT_TRUE(started) << started.error().message;
@@ -569,6 +571,59 @@ TEST_F(TaxiiServerTest, CurlCommandLine) {
   EXPECT_EQ(body["collections"].size(), 3U);
   EXPECT_EQ(run(""), "401");
   EXPECT_EQ(run("-u council:nope"), "401");
+}
+
+// A contribution reaches other members only within its provider's consent: the government
+// (tier 1) and the contributor always, other readers of the collection only when the provider
+// consented (share_contributions). Hidden contributions are absent, not forbidden: a 404 for
+// the object, nothing in lists or the manifest.
+TEST_F(TaxiiServerTest, ContributionsReachOthersOnlyWithinTheProvidersConsent) {
+  const Timestamp at = kT0 + Duration::seconds(7);
+  const auto kept = make_indicator("192.0.2.240", at);
+  const auto shared = make_indicator("192.0.2.241", at);
+  const auto post = [&](std::string_view user, std::string_view password,
+                        const intel::stix::Indicator& indicator) {
+    const json envelope = {
+        {"objects", json::array({json::parse(intel::stix::write_object(indicator).value())})}};
+    auto res =
+        client(user, password)
+            ->Post(collection_path(kT2, "objects/"), envelope.dump(), std::string(kTaxiiMediaType));
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 202) << res->body;
+    EXPECT_EQ(json::parse(res->body)["success_count"], 1);
+  };
+  post("council", "council-pw", kept);  // no consent to share
+  post("sharer", "sharer-pw", shared);  // consented
+  const std::string kept_path = collection_path(kT2, "objects/" + kept.common.id + "/");
+  const std::string shared_path = collection_path(kT2, "objects/" + shared.common.id + "/");
+  // The contributor and the government see its contribution; another council member does not.
+  EXPECT_EQ(get(kept_path)["objects"].size(), 1U);
+  EXPECT_EQ(get(kept_path, 200, "agency", "agency-pw")["objects"].size(), 1U);
+  expect_error(get(kept_path, 404, "council2", "council2-pw"), 404);
+  expect_error(get(collection_path(kT2, "objects/" + kept.common.id + "/versions/"), 404,
+                   "council2", "council2-pw"),
+               404);
+  // A consented contribution reaches every reader of the collection.
+  EXPECT_EQ(get(shared_path, 200, "council2", "council2-pw")["objects"].size(), 1U);
+  EXPECT_EQ(get(shared_path)["objects"].size(), 1U);
+  // Lists and the manifest agree: mamori's own objects plus the consented contribution.
+  const auto ids_of = [](const json& body, const char* key) {
+    std::set<std::string> ids;
+    if (body.contains(key)) {
+      for (const auto& o : body[key]) ids.insert(o["id"].get<std::string>());
+    }
+    return ids;
+  };
+  const std::string filter = "?match[id]=" + kept.common.id + "," + shared.common.id;
+  EXPECT_EQ(ids_of(get(collection_path(kT2, "objects/") + filter, 200, "council2", "council2-pw"),
+                   "objects"),
+            (std::set<std::string>{shared.common.id}));
+  EXPECT_EQ(ids_of(get(collection_path(kT2, "manifest/") + filter, 200, "council2", "council2-pw"),
+                   "objects"),
+            (std::set<std::string>{shared.common.id}));
+  EXPECT_EQ(
+      ids_of(get(collection_path(kT2, "objects/") + filter, 200, "agency", "agency-pw"), "objects"),
+      (std::set<std::string>{kept.common.id, shared.common.id}));
 }
 
 }  // namespace

@@ -145,6 +145,7 @@ Result<TaxiiConfig> load_taxii_config(const ConfigFile& file) {
       }
       if (auto v = entry.integer("tier", 1, 3, true)) member.tier = static_cast<int>(*v);
       if (auto v = entry.boolean("can_write")) member.can_write = *v;
+      if (auto v = entry.boolean("share_contributions")) member.share_contributions = *v;
       entry.reject_unknown_keys();
       if (entry.ok()) config.members.push_back(std::move(member));
       errors.insert(errors.end(), entry.errors().begin(), entry.errors().end());

@@ -27,6 +27,8 @@
 //   password_hash = "$argon2id$v=19$…"    # `mamori users`-style crypto_pwhash_str string
 //   tier = 2                              # sees collections of this tier and less sensitive
 //   can_write = true
+//   share_contributions = false           # consent: other readers get what it contributes
+//                                         # (without it: only tier-1 members and itself)
 //
 // Visibility (decided here, tested in tests/server): tier 1 is the most sensitive. A member of
 // tier t sees the collections of tier >= t (a T2 member sees T2 and T3 collections). Collections
@@ -60,6 +62,9 @@ struct TaxiiMember {
   std::string password_hash = {};  // crypto_pwhash_str output; never logged or echoed
   int tier = 3;
   bool can_write = false;
+  // Its consent that the other members who can read a collection receive what it contributes
+  // there; without it only tier-1 members (the government) and itself see its contributions.
+  bool share_contributions = false;
 };
 
 struct TaxiiConfig {

@@ -402,16 +402,18 @@ struct TaxiiServer::Impl {
     if (n == 3) return send_json(res, collection_resource(*collection, *member));
     if (n == 4 && segments[3] == "objects") {
       if (post) return add_objects(req, res, *collection, *member);
-      return get_objects(req, res, *collection, FilterUse::kObjects, {});
+      return get_objects(req, res, *collection, *member, FilterUse::kObjects, {});
     }
-    if (n == 4 && segments[3] == "manifest") return manifest(req, res, *collection);
+    if (n == 4 && segments[3] == "manifest") return manifest(req, res, *collection, *member);
     if (segments[3] == "objects" && (n == 5 || (n == 6 && segments[5] == "versions"))) {
       if (!intel::stix::is_valid_id(segments[4])) {
         send_error(res, 404, "no such object");
         return;
       }
-      if (n == 5) return get_objects(req, res, *collection, FilterUse::kObject, segments[4]);
-      return versions(req, res, *collection, segments[4]);
+      if (n == 5) {
+        return get_objects(req, res, *collection, *member, FilterUse::kObject, segments[4]);
+      }
+      return versions(req, res, *collection, *member, segments[4]);
     }
     send_error(res, 404, "no such resource");
   }
@@ -446,9 +448,21 @@ struct TaxiiServer::Impl {
   }
 
   // Reads need can_read; filters come from the query; errors become 400.
+  // The provider labels whose contributions `member` may receive: all for the government
+  // (tier 1, to which every contribution is provided), else its own and those of members that
+  // consented to share theirs.
+  std::optional<std::vector<std::string>> visible_providers(const TaxiiMember& member) const {
+    if (member.tier == 1) return std::nullopt;
+    std::vector<std::string> labels;
+    for (const TaxiiMember& m : config.members) {
+      if (&m == &member || m.share_contributions) labels.push_back("provider:" + m.name);
+    }
+    return labels;
+  }
+
   std::optional<ObjectPage> read_page(const httplib::Request& req, httplib::Response& res,
-                                      const TaxiiCollection& collection, FilterUse use,
-                                      std::string_view object_id, bool with_json) {
+                                      const TaxiiCollection& collection, const TaxiiMember& member,
+                                      FilterUse use, std::string_view object_id, bool with_json) {
     if (!collection.can_read) {
       send_error(res, 403, "this collection cannot be read");
       return std::nullopt;
@@ -459,6 +473,7 @@ struct TaxiiServer::Impl {
       return std::nullopt;
     }
     if (use != FilterUse::kObjects) filter->ids = {std::string(object_id)};
+    filter->providers = visible_providers(member);
     auto page = store->objects(collection.id, *filter, with_json);
     if (!page) {
       send_error(res, 500, "the object store failed");
@@ -471,6 +486,7 @@ struct TaxiiServer::Impl {
       any.ids = filter->ids;
       any.version = VersionMatch::kAll;
       any.limit = 1;
+      any.providers = filter->providers;
       auto exists = store->objects(collection.id, any, false);
       if (!exists || exists->objects.empty()) {
         send_error(res, 404, "no such object");
@@ -481,8 +497,9 @@ struct TaxiiServer::Impl {
   }
 
   void get_objects(const httplib::Request& req, httplib::Response& res,
-                   const TaxiiCollection& collection, FilterUse use, std::string_view object_id) {
-    auto page = read_page(req, res, collection, use, object_id, true);
+                   const TaxiiCollection& collection, const TaxiiMember& member, FilterUse use,
+                   std::string_view object_id) {
+    auto page = read_page(req, res, collection, member, use, object_id, true);
     if (!page) return;
     set_date_headers(res, *page);
     res.status = 200;
@@ -490,8 +507,8 @@ struct TaxiiServer::Impl {
   }
 
   void manifest(const httplib::Request& req, httplib::Response& res,
-                const TaxiiCollection& collection) {
-    auto page = read_page(req, res, collection, FilterUse::kObjects, {}, false);
+                const TaxiiCollection& collection, const TaxiiMember& member) {
+    auto page = read_page(req, res, collection, member, FilterUse::kObjects, {}, false);
     if (!page) return;
     json items = json::array();
     for (const StoredObject& o : page->objects) {
@@ -505,8 +522,9 @@ struct TaxiiServer::Impl {
   }
 
   void versions(const httplib::Request& req, httplib::Response& res,
-                const TaxiiCollection& collection, std::string_view object_id) {
-    auto page = read_page(req, res, collection, FilterUse::kVersions, object_id, false);
+                const TaxiiCollection& collection, const TaxiiMember& member,
+                std::string_view object_id) {
+    auto page = read_page(req, res, collection, member, FilterUse::kVersions, object_id, false);
     if (!page) return;
     json items = json::array();
     for (const StoredObject& o : page->objects) items.push_back(o.version_text);

@@ -225,6 +225,17 @@ Result<ObjectPage> TaxiiStore::objects(std::string_view collection_id, const Obj
       if (filter.versions.empty()) sql += " AND 0";
       break;
   }
+  if (filter.providers) {
+    sql += " AND (provider = ''";
+    if (!filter.providers->empty()) {
+      sql += " OR provider IN (";
+      for (std::size_t i = 0; i < filter.providers->size(); ++i) {
+        sql += fmt::format("{}?{}", i ? "," : "", next_param++);
+      }
+      sql += ")";
+    }
+    sql += ")";
+  }
   // added_after and the cursor are both exclusive lower bounds on date_added.
   std::optional<std::int64_t> after = filter.added_after;
   if (filter.after_date_added && (!after || *filter.after_date_added > *after)) {
@@ -243,6 +254,9 @@ Result<ObjectPage> TaxiiStore::objects(std::string_view collection_id, const Obj
   for (const auto& v : filter.spec_versions) statement->bind(param++, std::string_view(v));
   if (filter.version == VersionMatch::kListed) {
     for (const auto& v : filter.versions) statement->bind(param++, v.nanos);
+  }
+  if (filter.providers) {
+    for (const auto& v : *filter.providers) statement->bind(param++, std::string_view(v));
   }
   if (after) statement->bind(param++, *after);
   statement->bind(param, static_cast<std::int64_t>(filter.limit + 1));

@@ -62,6 +62,9 @@ struct ObjectFilter {
   std::optional<std::int64_t> added_after = {};       // microseconds, exclusive
   std::optional<std::int64_t> after_date_added = {};  // the `next` cursor, exclusive
   std::size_t limit = 1000;
+  // When set, only mamori's own objects (provider "") and those of these provider labels:
+  // a contribution reaches others only within its provider's consent.
+  std::optional<std::vector<std::string>> providers = {};
 };
 
 struct ObjectPage {
