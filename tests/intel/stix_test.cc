@@ -20,6 +20,7 @@
 #include "mamori/intel/stix_reader.h"
 #include "mamori/intel/stix_writer.h"
 #include "stix_samples.h"
+#include "stix_validation.h"
 
 namespace mamori::intel::stix {
 namespace {
@@ -63,33 +64,10 @@ std::string read_file(const fs::path& path) {
   return buffer.str();
 }
 
-struct Validation {
-  int exit_code = -1;
-  std::string output;
-};
+using Validation = intel::testing::StixValidation;
 
-// Runs tools/stix-validate.mjs on the files. Fails the test (never skips it) when node or the
-// npm packages are missing: the acceptance criterion must not pass by not running.
 Validation validate(const std::vector<fs::path>& files, const fs::path& scratch) {
-  Validation result;
-  if (std::system("command -v node >/dev/null 2>&1") != 0) {
-    ADD_FAILURE() << "node is not on PATH: run scripts/setup (installs nodejs and runs npm ci)";
-    return result;
-  }
-  if (!fs::exists(kSourceDir / "node_modules" / "ajv" / "package.json") ||
-      !fs::exists(kSourceDir / "node_modules" / "ajv-formats" / "package.json")) {
-    ADD_FAILURE() << "ajv is not installed in " << kSourceDir / "node_modules"
-                  << ": run scripts/setup (npm ci)";
-    return result;
-  }
-  const fs::path log = scratch / "validate.log";
-  std::string command = "node '" + (kSourceDir / "tools" / "stix-validate.mjs").string() + "'";
-  for (const auto& file : files) command += " '" + file.string() + "'";
-  command += " >'" + log.string() + "' 2>&1";
-  const int status = std::system(command.c_str());
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.output = read_file(log);
-  return result;
+  return intel::testing::validate_stix_files(files, scratch);
 }
 
 // ---- ids and timestamps ----------------------------------------------------------------------

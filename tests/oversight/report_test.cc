@@ -285,5 +285,65 @@ TEST(OversightReport, MalformedBodiesAreAnomaliesNotFailures) {
   EXPECT_EQ(d.access.total_records_read, 15u);
 }
 
+TEST(OversightReport, ProvisionsByRecipientClassTierTypeAndRefusalsByReason) {
+  auto s = sample_scenario();
+  auto made = [](std::string_view cls, std::string_view tier, std::string_view type) {
+    return nlohmann::json{{"recipient", {{"id", "r"}, {"class", cls}, {"name", "r"}}},
+                          {"product", {{"id", "apt-x"}, {"version", 1}}},
+                          {"type", type},
+                          {"tier", tier},
+                          {"content_tier", tier}};
+  };
+  auto refused = [](std::string_view cls, std::string_view refusal) {
+    return nlohmann::json{{"recipient", {{"id", "r"}, {"class", cls}, {"name", "r"}}},
+                          {"product", {{"id", "apt-x"}, {"version", 1}}},
+                          {"refusal", refusal},
+                          {"message", "refused"}};
+  };
+  s.ledger.add("2026-12-22T00:00:00Z", "provision.made", made("council_member", "T2", "tiered"));
+  s.ledger.add("2026-12-22T00:01:00Z", "provision.made", made("council_member", "T2", "tiered"));
+  s.ledger.add("2026-12-22T00:02:00Z", "provision.made", made("public", "T3", "tiered"));
+  s.ledger.add("2026-12-22T00:03:00Z", "provision.made",
+               made("vendor", "T3", "vulnerability_notice"));
+  s.ledger.add("2026-12-22T00:04:00Z", "provision.refused",
+               refused("foreign_government", "no_protection_confirmation"));
+  s.ledger.add("2026-12-22T00:05:00Z", "provision.refused",
+               refused("public", "criminal_investigation"));
+  s.ledger.add("2026-12-22T00:06:00Z", "provision.refused",
+               refused("foreign_government", "no_protection_confirmation"));
+  // After the period: not counted.
+  s.ledger.add("2027-02-01T00:00:00Z", "provision.made", made("agency", "T1", "tiered"));
+  s.inputs.leaves = s.ledger.leaves;
+  const auto d = build(s);
+  const ProvisionSection& p = d.provisions;
+  EXPECT_EQ(p.count, 4u);
+  ASSERT_EQ(p.made.size(), 3u);
+  EXPECT_EQ(p.made[0].recipient_class, "council_member");
+  EXPECT_EQ(p.made[0].tier, "T2");
+  EXPECT_EQ(p.made[0].type, "tiered");
+  EXPECT_EQ(p.made[0].count, 2u);
+  EXPECT_EQ(p.by_recipient_class.at("council_member"), 2u);
+  EXPECT_EQ(p.by_tier.at("T3"), 2u);
+  EXPECT_EQ(p.by_type.at("vulnerability_notice"), 1u);
+  EXPECT_FALSE(p.by_recipient_class.contains("agency"));
+  EXPECT_EQ(p.refused, 3u);
+  EXPECT_EQ(p.refusals_by_reason.at("no_protection_confirmation"), 2u);
+  EXPECT_EQ(p.refusals_by_reason.at("criminal_investigation"), 1u);
+  ASSERT_EQ(p.refusals.size(), 2u);
+  EXPECT_EQ(p.refusals[0].refusal, "criminal_investigation");
+  EXPECT_EQ(p.refusals[1].recipient_class, "foreign_government");
+  EXPECT_TRUE(d.anomalies.empty());
+
+  const std::string html = render_html(d);
+  EXPECT_NE(html.find("協議会の構成員 <code>council_member</code>"), std::string::npos);
+  EXPECT_NE(html.find("提供の拒否 3 件 / 3 provisions refused."), std::string::npos);
+  EXPECT_NE(html.find("no_protection_confirmation"), std::string::npos);
+  const nlohmann::json j = render_json(d);
+  EXPECT_EQ(j["provisions"]["count"], 4);
+  EXPECT_EQ(j["provisions"]["refused"], 3);
+  EXPECT_EQ(j["provisions"]["by_tier"]["T2"], 2);
+  EXPECT_EQ(j["provisions"]["refusals_by_reason"]["no_protection_confirmation"], 2);
+}
+
 }  // namespace
 }  // namespace mamori::oversight::testing

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mamori/cli/commands.h"
+#include "mamori/cli/intel_commands.h"
 #include "mamori/cli/registry_commands.h"
 
 int main(int argc, char** argv) {
@@ -284,6 +285,8 @@ int main(int argc, char** argv) {
 
   RegistryCommands registry_commands;
   add_registry_commands(app, registry_commands);
+  IntelCommands intel_commands;
+  add_intel_commands(app, intel_commands);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -309,5 +312,6 @@ int main(int argc, char** argv) {
   if (*report_cmd) return run_oversight_report(report);
   if (*share_build_cmd) return run_share_build(share);
   if (auto code = run_registry_commands(registry_commands)) return *code;
+  if (auto code = run_intel_commands(intel_commands)) return *code;
   return 1;
 }

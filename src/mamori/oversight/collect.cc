@@ -173,10 +173,9 @@ class Collector {
       return;
     }
     if (type == ev::kRetentionDeleted) return retention_deleted(entry);
-    if (type == "provision.made") {
-      ++out_.provisions.count;
-      return;
-    }
+    // intel/events.h names; oversight does not depend on intel, so they are strings here.
+    if (type == "provision.made") return provision_made(seq, entry);
+    if (type == "provision.refused") return provision_refused(seq, entry);
     ++out_.other_events[entry.type];
   }
 
@@ -184,11 +183,70 @@ class Collector {
     finish_approvals();
     finish_runs(store_runs);
     finish_access();
+    std::sort(out_.provisions.made.begin(), out_.provisions.made.end(),
+              [](const auto& a, const auto& b) {
+                return std::tie(a.recipient_class, a.tier, a.type) <
+                       std::tie(b.recipient_class, b.tier, b.type);
+              });
+    std::sort(out_.provisions.refusals.begin(), out_.provisions.refusals.end(),
+              [](const auto& a, const auto& b) {
+                return std::tie(a.refusal, a.recipient_class) <
+                       std::tie(b.refusal, b.recipient_class);
+              });
   }
 
  private:
   void anomaly(std::uint64_t seq, const ledger::LedgerEntry& entry, std::string message) {
     out_.anomalies.push_back({seq, entry.type, std::move(message)});
+  }
+
+  // The recipient's class of a provision body ({"recipient": {"class": …}}), or "unspecified"
+  // with an anomaly.
+  std::string provision_class(std::uint64_t seq, const ledger::LedgerEntry& entry) {
+    const json* recipient = field(entry.body, "recipient");
+    auto recipient_class =
+        recipient != nullptr ? text_field(*recipient, "class") : std::optional<std::string>();
+    if (!recipient_class || recipient_class->empty()) {
+      anomaly(seq, entry, "no recipient class (recipient.class)");
+      return "unspecified";
+    }
+    return *recipient_class;
+  }
+
+  void provision_made(std::uint64_t seq, const ledger::LedgerEntry& entry) {
+    ProvisionSection& p = out_.provisions;
+    ++p.count;
+    std::string recipient_class = provision_class(seq, entry);
+    std::string tier = text_field(entry.body, "tier").value_or("unspecified");
+    std::string type = text_field(entry.body, "type").value_or("unspecified");
+    ++p.by_recipient_class[recipient_class];
+    ++p.by_tier[tier];
+    ++p.by_type[type];
+    auto group = std::find_if(p.made.begin(), p.made.end(), [&](const ProvisionGroup& g) {
+      return g.recipient_class == recipient_class && g.tier == tier && g.type == type;
+    });
+    if (group == p.made.end()) {
+      p.made.push_back({std::move(recipient_class), std::move(tier), std::move(type), 1});
+    } else {
+      ++group->count;
+    }
+  }
+
+  void provision_refused(std::uint64_t seq, const ledger::LedgerEntry& entry) {
+    ProvisionSection& p = out_.provisions;
+    ++p.refused;
+    std::string recipient_class = provision_class(seq, entry);
+    std::string refusal = text_field(entry.body, "refusal").value_or("");
+    if (refusal.empty()) refusal = "unspecified";
+    ++p.refusals_by_reason[refusal];
+    auto group = std::find_if(p.refusals.begin(), p.refusals.end(), [&](const auto& g) {
+      return g.refusal == refusal && g.recipient_class == recipient_class;
+    });
+    if (group == p.refusals.end()) {
+      p.refusals.push_back({std::move(refusal), std::move(recipient_class), 1});
+    } else {
+      ++group->count;
+    }
   }
 
   void approval_requested(std::uint64_t seq, const ledger::LedgerEntry& entry, bool in_period) {

@@ -474,17 +474,72 @@ void consents_and_accounts(Out out, const ReportData& d) {
                  n(d.accounts.users_added), by_role, n(d.accounts.tokens_issued));
 }
 
+// Japanese names of the recipient classes of intel/recipient.h (oversight does not depend on
+// intel; an unknown class is shown as it is).
+std::string_view recipient_class_ja(std::string_view recipient_class) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"agency", "関係行政機関"},
+      {"foreign_government", "外国政府等"},
+      {"council_member", "協議会の構成員"},
+      {"designated_operator", "特別社会基盤事業者"},
+      {"public", "周知（一般）"},
+      {"vendor", "電子計算機等供給者"},
+      {"measure_agency", "アクセス・無害化措置を行う機関"},
+      {"agreement_party", "協定当事者"},
+      {"telecom_operator", "電気通信事業者"},
+  };
+  for (const auto& [name, ja] : kNames) {
+    if (name == recipient_class) return ja;
+  }
+  return {};
+}
+
+std::string class_cell(const std::string& recipient_class) {
+  const std::string_view ja = recipient_class_ja(recipient_class);
+  if (ja.empty()) return fmt::format("<code>{}</code>", e(recipient_class));
+  return fmt::format("{} <code>{}</code>", ja, e(recipient_class));
+}
+
 void provisions(Out out, const ReportData& d) {
   heading(out, "provisions", "提供", "Provisions");
-  if (d.provisions.count == 0) {
-    fmt::format_to(out,
-                   "<p>提供記録なし / none recorded in this period <span class=\"note\">"
-                   "(情報の提供機能は今後のリリースで追加 / provision of information is "
-                   "built in a later release)</span></p>\n");
-  } else {
-    fmt::format_to(out, "<p>提供の記録 {} 件 / {} provisions recorded.</p>\n",
-                   n(d.provisions.count), n(d.provisions.count));
+  const ProvisionSection& p = d.provisions;
+  if (p.count == 0 && p.refused == 0) {
+    fmt::format_to(out, "<p>提供記録なし / none recorded in this period</p>\n");
+    return;
   }
+  fmt::format_to(out, "<p>提供の記録 {} 件 / {} provisions recorded.</p>\n", n(p.count),
+                 n(p.count));
+  if (!p.made.empty()) {
+    fmt::format_to(out,
+                   "<table><tr><th>提供先の区分 / Recipient class</th><th>区分 / Tier</th>"
+                   "<th>種類 / Type</th><th>件数 / Count</th></tr>");
+    for (const auto& g : p.made) {
+      fmt::format_to(out,
+                     "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td>"
+                     "</tr>",
+                     class_cell(g.recipient_class), e(g.tier), e(g.type), n(g.count));
+    }
+    fmt::format_to(out, "</table>\n");
+    std::string tiers;
+    for (const auto& [tier, count] : p.by_tier) {
+      tiers += fmt::format("{}{} {}", tiers.empty() ? "" : ", ", e(tier), n(count));
+    }
+    fmt::format_to(out, "<p>区分別 / By tier: {}</p>\n", tiers);
+  }
+  if (p.refused == 0) {
+    fmt::format_to(out, "<p>提供の拒否なし / No provision was refused.</p>\n");
+    return;
+  }
+  fmt::format_to(out, "<p>提供の拒否 {} 件 / {} provisions refused.</p>\n", n(p.refused),
+                 n(p.refused));
+  fmt::format_to(out,
+                 "<table><tr><th>理由 / Reason</th><th>提供先の区分 / Recipient class</th>"
+                 "<th>件数 / Count</th></tr>");
+  for (const auto& g : p.refusals) {
+    fmt::format_to(out, "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td></tr>",
+                   e(g.refusal), class_cell(g.recipient_class), n(g.count));
+  }
+  fmt::format_to(out, "</table>\n");
 }
 
 void other_events(Out out, const ReportData& d) {

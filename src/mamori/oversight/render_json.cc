@@ -192,6 +192,29 @@ json integrity_json(const IntegrityReport& i) {
           {"heads", std::move(heads)}};
 }
 
+json provisions_json(const ProvisionSection& p) {
+  json made = json::array();
+  for (const auto& g : p.made) {
+    made.push_back({{"recipient_class", g.recipient_class},
+                    {"tier", g.tier},
+                    {"type", g.type},
+                    {"count", g.count}});
+  }
+  json refusals = json::array();
+  for (const auto& g : p.refusals) {
+    refusals.push_back(
+        {{"refusal", g.refusal}, {"recipient_class", g.recipient_class}, {"count", g.count}});
+  }
+  return {{"count", p.count},
+          {"made", std::move(made)},
+          {"by_recipient_class", p.by_recipient_class},
+          {"by_tier", p.by_tier},
+          {"by_type", p.by_type},
+          {"refused", p.refused},
+          {"refusals", std::move(refusals)},
+          {"refusals_by_reason", p.refusals_by_reason}};
+}
+
 }  // namespace
 
 json render_json(const ReportData& d) {
@@ -245,7 +268,7 @@ json render_json(const ReportData& d) {
        {{"users_added", d.accounts.users_added},
         {"users_added_by_role", d.accounts.users_added_by_role},
         {"tokens_issued", d.accounts.tokens_issued}}},
-      {"provisions", {{"count", d.provisions.count}}},
+      {"provisions", provisions_json(d.provisions)},
       {"other_events", d.other_events},
       {"anomalies", std::move(anomalies)},
       {"integrity", integrity_json(d.integrity)},

@@ -209,12 +209,31 @@ struct AccountSection {
   std::uint64_t tokens_issued = 0;
 };
 
-// Provision of information (情報の提供) is built in a later release; until then the report
-// only counts "provision.made" events.
-struct ProvisionSection {
+// ---- provision of information (I8, I7) -------------------------------------------------------
+// From the ledger's "provision.made" / "provision.refused" events (intel/events.h, read here as
+// names and strings: oversight sits below intel). Counts only: recipient classes, tiers,
+// provision types and refusal reasons, never content.
+struct ProvisionGroup {
+  std::string recipient_class;  // "council_member", …; "unspecified" when the body lacks it
+  std::string tier;             // the tier whose rules were applied: "T1", "T2", "T3"
+  std::string type;             // "tiered", "vulnerability_notice", …
   std::uint64_t count = 0;
 };
-
+struct ProvisionRefusalGroup {
+  std::string refusal;  // "no_protection_confirmation", …
+  std::string recipient_class;
+  std::uint64_t count = 0;
+};
+struct ProvisionSection {
+  std::uint64_t count = 0;           // provision.made events in the period
+  std::vector<ProvisionGroup> made;  // by class, tier, type
+  std::map<std::string, std::uint64_t> by_recipient_class;
+  std::map<std::string, std::uint64_t> by_tier;
+  std::map<std::string, std::uint64_t> by_type;
+  std::uint64_t refused = 0;                    // provision.refused events in the period
+  std::vector<ProvisionRefusalGroup> refusals;  // by refusal, then class
+  std::map<std::string, std::uint64_t> refusals_by_reason;
+};
 // An event in the period whose body does not have the shape governance/events.h documents.
 struct EventAnomaly {
   std::uint64_t seq = 0;
