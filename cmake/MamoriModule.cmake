@@ -36,6 +36,8 @@ function(mamori_test name)
   endif()
   add_executable(test_${name} ${sources})
   target_link_libraries(test_${name} PRIVATE mamori_options ${ARG_LIBS} GTest::gtest_main GTest::gmock)
+  # tests/support/*.h: helpers shared by the test binaries.
+  target_include_directories(test_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(test_${name} PRIVATE
     MAMORI_SOURCE_DIR="${PROJECT_SOURCE_DIR}" MAMORI_BINARY_DIR="${PROJECT_BINARY_DIR}")
   include(GoogleTest)

@@ -18,6 +18,7 @@
 #include "mamori/ledger/keys.h"
 #include "mamori/ledger/ledger.h"
 #include "mamori/store/ledger_storage.h"
+#include "support/temp_dir.h"
 
 namespace mamori::intel::testing {
 
@@ -128,24 +129,7 @@ inline ProvisionRequest request_for(Recipient r) {
   return request;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mamori-intel-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const char* name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = test_support::TempDir;
 
 // A signed ledger in an in-memory store.
 class TestLedger {

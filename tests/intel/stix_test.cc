@@ -21,6 +21,7 @@
 #include "mamori/intel/stix_writer.h"
 #include "stix_samples.h"
 #include "stix_validation.h"
+#include "support/temp_dir.h"
 
 namespace mamori::intel::stix {
 namespace {
@@ -31,25 +32,7 @@ using testing::sample_objects;
 
 const fs::path kSourceDir = MAMORI_SOURCE_DIR;
 
-// A fresh directory under the system temp dir, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "mamori-stix-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test_support::TempDir;
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

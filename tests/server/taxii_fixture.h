@@ -23,29 +23,13 @@
 #include "mamori/server/taxii_config.h"
 #include "mamori/server/taxii_store.h"
 #include "mamori/server/tls_certificate.h"
+#include "support/temp_dir.h"
 
 namespace mamori::server::testing {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "mamori-taxii-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test_support::TempDir;
 
 inline std::string cheap_hash(std::string_view password) {
   if (sodium_init() < 0) std::abort();
