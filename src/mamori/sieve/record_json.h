@@ -1,12 +1,13 @@
 #pragma once
-// sieve/record_json: the on-disk and on-wire form of a Record (record.h), version 2. This
+// sieve/record_json: the on-disk and on-wire form of a Record (record.h), version 3. This
 // header is the format's specification; the store keeps exactly these lines, and
 // `mamori records --format jsonl` prints them.
 //
 // One record is one JSON object with exactly these keys, in this order (the schema is closed,
 // I2: a reader rejects any other key, at any depth):
 //
-//   v           2 (kRecordVersion); readers accept 1 and 2 (1 never has pseudonyms)
+//   v           3 (kRecordVersion); readers accept 1..3 (1 never has pseudonyms; writers of 1
+//               and 2 had no behaviour kinds)
 //   sensor      non-empty string
 //   flow        32 hex digits
 //   category    "FF" | "FD" | "DF" | "DD"
@@ -28,9 +29,14 @@
 //                       "ja3": string, "ja3_hash": string, "ja4": string}
 //   http        [{"method": string, "host": string, "user_agent": string}, ...]
 //               (≤ kMaxHttpEntries)
-//   matches     [{"rule": non-empty string, "kind": "ip"|"domain"|"port"|"ja3"|"ja4"|"bytes",
-//                 "command_hex": lower-case hex of ≤ kMaxCommandBytes bytes}, ...]
-//               (≤ kMaxMatches; "command_hex" is present for kind "bytes" only)
+//   matches     [{"rule": non-empty string, "kind": "ip"|"domain"|"port"|"ja3"|"ja4"|"bytes"|
+//                 "scan"|"amplification"|"beacon",
+//                 "command_hex": lower-case hex of ≤ kMaxCommandBytes bytes,
+//                 "measured": {name: finite number, ...}}, ...]
+//               (≤ kMaxMatches; "command_hex" is present for kind "bytes" only; "measured"
+//               for the behaviour kinds only: ≤ kMaxMeasures values, names ≤
+//               kMaxMeasureNameLength, ascending — what the rule measured and its thresholds,
+//               sieve/behaviour.h)
 //
 // Every key is always present (optional values are null or empty), so a line's key set is a
 // constant of the version. Timestamps carry microseconds: sub-microsecond parts of a Record
