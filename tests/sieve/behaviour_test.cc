@@ -513,6 +513,31 @@ TEST(BehaviourBeacon, PopularServersAndPeriodicServicesAreNotBeacons) {
   EXPECT_TRUE(selected_by(ntp_hit, 6));
 }
 
+// A long-running sensor: the popular server's count does not fade while its clients keep
+// coming (each recurring pair counts again in every epoch of max_interval), so it stays
+// unflagged epoch after epoch, while the C2 server of three bots is flagged.
+TEST(BehaviourBeacon, APopularServerStaysPopularOverManyEpochs) {
+  BeaconParams p = beacon_params();
+  p.max_interval = Duration::seconds(300);  // epochs of 5 min; the clients come every minute
+  auto engine = make({{5, p}});
+  bool popular_flagged = false;
+  std::vector<BehaviourHit> c2_hits;
+  for (int round = 0; round < 60; ++round) {  // an hour: twelve epochs
+    const std::int64_t base = round * 60'000LL;
+    for (std::uint32_t c = 0; c < 12; ++c) {
+      popular_flagged |=
+          !start(engine, tcp(host(400 + c), other(40), 443), at_ms(base + 1000 * c)).empty();
+    }
+    for (std::uint32_t b = 0; b < 3; ++b) {
+      const auto hits = start(engine, tcp(host(500 + b), other(41), 443), at_ms(base + 30'000));
+      if (!hits.empty()) c2_hits = hits;
+    }
+  }
+  EXPECT_FALSE(popular_flagged);
+  ASSERT_TRUE(selected_by(c2_hits, 5));
+  EXPECT_LE(measure(c2_hits[0], "server_clients"), 8);
+}
+
 TEST(BehaviourBeacon, NearMissesAreNotFlagged) {
   auto engine = make({{5, beacon_params()}});
   for (int i = 0; i < 30; ++i) {

@@ -277,6 +277,7 @@ struct alignas(64) BeaconEntry {
   double snap_cv = 0;
   double snap_span_ms = 0;
   std::uint32_t snap_server_clients = 0;
+  std::uint16_t counted_epoch = 0;  // the epoch in which the pair last counted for its server
 };
 static_assert(sizeof(BeaconEntry) == 192);
 
@@ -662,11 +663,19 @@ struct BeaconRule : RuleBase {
       *ref.entry = BeaconEntry{};
       ref.entry->key = pair;
       ref.entry->last_start = time.nanos;
+      ref.entry->counted_epoch = epoch16();
       server_clients.add(server_key(target_hash));  // a client returning to this server
       return;
     }
     touch(*ref.slot);
     BeaconEntry& e = *ref.entry;
+    // A pair counts for its server once per epoch while it recurs, so that the count of a
+    // popular service does not fade while its clients keep coming (the sketch halves every
+    // epoch).
+    if (e.counted_epoch != epoch16()) {
+      e.counted_epoch = epoch16();
+      server_clients.add(server_key(target_hash));
+    }
     const std::int64_t gap = time.nanos - e.last_start;
     if (gap < 0) return;  // out of order: the series is kept as it is
     e.last_start = time.nanos;

@@ -48,12 +48,14 @@
 //                 return to (software update, telemetry: C2 servers are reached by the few
 //                 hosts infected on one link). server_clients counts the distinct clients with a
 //                 recurring pair to the pair's server (address, port, protocol): a pair counts
-//                 once, when it is admitted to tracking (its second start within about
-//                 max_interval), in a count-min sketch that halves every max_interval (so an
-//                 estimate, never below the count of the last max_interval, until admission is
-//                 refused for want of memory). A C2 server reached by more clients than
-//                 max_server_clients on one link is left to the indicator rules and to the
-//                 analysis' fan-in findings.
+//                 when it is admitted to tracking (its second start within about
+//                 max_interval) and again once per epoch of max_interval while it recurs, in a
+//                 count-min sketch that halves every epoch (so an estimate of the clients of
+//                 the current epoch plus a fading memory of earlier ones; it never undercounts
+//                 the tracked clients that recurred in the current epoch; a client refused
+//                 tracking for want of memory does not count). A C2 server reached by more
+//                 clients than max_server_clients on one link is left to the indicator rules
+//                 and to the analysis' fan-in findings.
 //
 // Windows. scan and amplification count in two epochs of window / 2 aligned to absolute packet
 // time (the current one and the previous one): what is counted always lies within the last
