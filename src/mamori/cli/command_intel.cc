@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "mamori/cli/identity_options.h"
 #include "mamori/cli/intel_commands.h"
 #include "mamori/cli/registry_session.h"
 #include "mamori/core/config.h"
@@ -632,11 +633,7 @@ CLI::App* command(CLI::App* parent, const char* name, const char* description,
     commands.name = full_name;
   });
   sub->add_option("--config", commands.config, "mamori.toml")->required();
-  sub->add_option("--user", commands.user, "Who acts / 利用者");
-  sub->add_option("--password-file", commands.password_file,
-                  "File whose first line is the password (else MAMORI_PASSWORD)");
-  sub->add_option("--token-file", commands.token_file,
-                  "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(sub, commands);
   sub->add_flag("--json", commands.json, "Print JSON");
   return sub;
 }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "mamori/cli/identity_options.h"
 #include "mamori/cli/registry_commands.h"
 #include "mamori/cli/registry_session.h"
 #include "mamori/governance/events.h"
@@ -390,11 +391,7 @@ CLI::App* command(CLI::App* parent, const char* name, const char* description,
     commands.name = full_name;
   });
   sub->add_option("--config", commands.config, "mamori.toml")->required();
-  sub->add_option("--user", commands.user, "Who acts / 利用者");
-  sub->add_option("--password-file", commands.password_file,
-                  "File whose first line is the password (else MAMORI_PASSWORD)");
-  sub->add_option("--token-file", commands.token_file,
-                  "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(sub, commands);
   if (json) sub->add_flag("--json", commands.json, "Print JSON");
   return sub;
 }
@@ -446,11 +443,7 @@ void add_registry_commands(CLI::App& app, RegistryCommands& c) {
   // `mamori incidents --overdue` is `mamori incidents list --overdue`.
   incidents->require_subcommand(0, 1);
   incidents->add_option("--config", c.config, "mamori.toml (with --overdue)");
-  incidents->add_option("--user", c.user, "Who acts / 利用者");
-  incidents->add_option("--password-file", c.password_file,
-                        "File whose first line is the password (else MAMORI_PASSWORD)");
-  incidents->add_option("--token-file", c.token_file,
-                        "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(incidents, c);
   incidents->add_flag("--overdue", c.overdue, "Outstanding reports past their deadline");
   incidents->add_option("--as-of", c.as_of, "Deadlines as of this time (RFC 3339; default: now)");
   incidents->add_flag("--json", c.json, "Print JSON");
