@@ -46,10 +46,10 @@ kind = "beacon"
           "min_ratio=10", "min_response_bytes=100000",
           "ports=17,19,53,69,111,123,137,161,389,520,1434,1900,3283,3702,5353,5683,10001,11211",
           "window=60s"}));
-  EXPECT_EQ(
-      ruleset.rules[2].values,
-      (std::vector<std::string>{"max_cv=0.2", "max_interval=21600s", "max_server_clients=8",
-                                "min_connections=8", "min_interval=5s", "periodic_ports=123"}));
+  EXPECT_EQ(ruleset.rules[2].values,
+            (std::vector<std::string>{"max_client_series=1", "max_cv=0.2", "max_interval=21600s",
+                                      "max_server_clients=8", "min_connections=8",
+                                      "min_interval=5s", "periodic_ports=123"}));
   // Defaults are what the thresholds readers give back.
   auto scan = scan_thresholds(ruleset.rules[0].values);
   ASSERT_TRUE(scan) << scan.error().message;
@@ -68,6 +68,7 @@ kind = "beacon"
   EXPECT_EQ(beacon->max_interval, Duration::seconds(21600));
   EXPECT_EQ(beacon->max_server_clients, 8u);
   EXPECT_EQ(beacon->periodic_ports, std::vector<std::uint16_t>{123});
+  EXPECT_EQ(beacon->max_client_series, 1u);
 }
 
 TEST(BehaviourRule, BeaconPeriodicPortsMayBeEmptyAndAreCanonical) {
@@ -155,6 +156,8 @@ TEST(BehaviourRule, ErrorsNameFileLineRuleAndParameter) {
        "r.toml:4: rule 'b': field 'periodic_ports': must be an array of port numbers"},
       {"[[rule]]\nid = \"b\"\nkind = \"beacon\"\nmax_server_clients = 0\n",
        "r.toml:4: rule 'b': field 'max_server_clients': must be in 1..65535"},
+      {"[[rule]]\nid = \"b\"\nkind = \"beacon\"\nmax_client_series = 4\n",
+       "r.toml:4: rule 'b': field 'max_client_series': must be in 1..3"},
       {"[[rule]]\nid = \"b\"\nkind = \"beacon\"\nmin_interval = \"1h\"\nmax_interval = \"10m\"\n",
        "r.toml:1: rule 'b': field 'kind': min_interval must be shorter than max_interval"},
       {"[[rule]]\nid = \"i\"\nkind = \"ip\"\nmin_targets = 3\nvalue = \"192.0.2.1\"\n",

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mamori::sieve {
@@ -432,12 +434,14 @@ TEST(BehaviourBeacon, FlagsAJitteredBeaconAndReportsItsIntervals) {
   // that flow on.
   for (std::size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(!hits[i].empty(), i >= 8) << i;
   const BehaviourHit& hit = hits.back()[0];
-  EXPECT_EQ(names(hit),
-            (std::vector<std::string>{"connections", "cv", "max_cv", "max_interval_s",
-                                      "max_server_clients", "mean_interval_s", "min_connections",
-                                      "min_interval_s", "server_clients", "span_s"}));
+  EXPECT_EQ(names(hit), (std::vector<std::string>{
+                            "client_series", "connections", "cv", "max_client_series", "max_cv",
+                            "max_interval_s", "max_server_clients", "mean_interval_s",
+                            "min_connections", "min_interval_s", "server_clients", "span_s"}));
   EXPECT_EQ(measure(hit, "server_clients"), 1);  // this client only
   EXPECT_EQ(measure(hit, "max_server_clients"), 8);
+  EXPECT_EQ(measure(hit, "client_series"), 1);  // its only regular series
+  EXPECT_EQ(measure(hit, "max_client_series"), 1);
   // The latest crossing: 11 connections (starts 2..12), 10 gaps.
   std::vector<double> gaps;
   for (std::size_t i = 2; i < s.starts_ms.size(); ++i) {
@@ -538,6 +542,105 @@ TEST(BehaviourBeacon, APopularServerStaysPopularOverManyEpochs) {
   EXPECT_LE(measure(c2_hits[0], "server_clients"), 8);
 }
 
+// A monitoring host polls three endpoints, every 30 or 60 s and almost without jitter: each
+// pair alone looks exactly like a beacon, the client fans out. A bot keeps one channel.
+TEST(BehaviourBeacon, APollerFanningOutIsNotABeaconButOneChannelIs) {
+  const auto run = [](std::uint32_t max_client_series) {
+    BeaconParams p = beacon_params();
+    p.max_client_series = max_client_series;
+    auto engine = make({{5, p}});
+    const std::array<std::int64_t, 3> period_ms = {30'000, 60'000, 30'000};
+    const std::array<std::int64_t, 3> phase_ms = {17'000, 2'000, 29'000};
+    std::size_t monitor_hits = 0;
+    double monitor_series = 0;
+    std::vector<BehaviourHit> bot_hits;
+    for (std::int64_t ms = 0; ms < 3'600'000; ms += 1000) {
+      for (std::size_t e = 0; e < period_ms.size(); ++e) {
+        if (ms % period_ms[e] != phase_ms[e] % period_ms[e]) continue;
+        const auto flow = tcp(host(60), other(60 + static_cast<std::uint32_t>(e)), 443);
+        const auto hits = start(engine, flow, at_ms(ms + static_cast<std::int64_t>(e) * 7));
+        if (!hits.empty()) {
+          ++monitor_hits;
+          monitor_series = measure(hits[0], "client_series");
+        }
+      }
+      if (ms % 45'000 == 5'000) {
+        const auto hits = start(engine, tcp(host(61), other(70), 8443), at_ms(ms));
+        if (!hits.empty()) bot_hits = hits;
+      }
+    }
+    return std::tuple{monitor_hits, monitor_series, bot_hits};
+  };
+  const auto [strict_monitor, strict_series, strict_bot] = run(1);
+  EXPECT_EQ(strict_monitor, 0u);
+  ASSERT_TRUE(selected_by(strict_bot, 5));
+  EXPECT_EQ(measure(strict_bot[0], "client_series"), 1);
+  // A rule that allows three series at once takes the monitor for three beacons.
+  const auto [loose_monitor, loose_series, loose_bot] = run(3);
+  EXPECT_GT(loose_monitor, 100u);
+  EXPECT_EQ(loose_series, 3);
+  EXPECT_TRUE(selected_by(loose_bot, 5));
+}
+
+// C2 hopping across a network: one channel at a time, so each stay is judged on its own once
+// the previous server's series is past (two of its intervals without a start).
+TEST(BehaviourBeacon, AHoppingBotKeepsOneChannel) {
+  auto engine = make({{5, beacon_params()}});
+  std::vector<std::vector<BehaviourHit>> per_server(3);
+  for (int beat = 0; beat < 36; ++beat) {
+    const auto server = static_cast<std::size_t>(beat / 12);
+    const auto hits = start(engine, tcp(host(62), other(80 + static_cast<std::uint32_t>(server))),
+                            at_ms(beat * 60'000LL));
+    if (!hits.empty()) per_server[server] = hits;
+  }
+  for (const auto& hits : per_server) {
+    ASSERT_TRUE(selected_by(hits, 5));
+    EXPECT_EQ(measure(hits[0], "client_series"), 1);
+  }
+}
+
+// The context is judged at every crossing: a pair flagged while it was its client's only
+// regular series loses its flag and hold once the client shows a second one.
+TEST(BehaviourBeacon, AFlaggedPairLosesItsFlagWhenItsClientFansOut) {
+  auto engine = make({{5, beacon_params()}});
+  const auto first = tcp(host(63), other(90), 443);
+  const auto second = tcp(host(63), other(91), 443);
+  for (int i = 0; i < 9; ++i) start(engine, first, at_ms(i * 60'000LL));
+  ASSERT_TRUE(selected_by(select(engine, first, at_ms(8 * 60'000LL + 1)), 5));
+  // The first beats on; the second series counts from its fourth start (admitted at its
+  // second, two kept gaps at its fourth).
+  for (int i = 9; i < 13; ++i) {
+    EXPECT_TRUE(selected_by(start(engine, first, at_ms(i * 60'000LL)), 5));
+    start(engine, second, at_ms(i * 60'000LL + 500));
+  }
+  EXPECT_TRUE(start(engine, first, at_ms(13 * 60'000LL)).empty());
+  EXPECT_TRUE(select(engine, first, at_ms(13 * 60'000LL + 1)).empty());
+  EXPECT_EQ(engine.stats().rules[0].flagged, 1u);
+}
+
+// At the client table's bound (direct-mapped, an eighth of the rule's memory) a client whose
+// slot is held by another client's current series is not remembered: its pairs are judged
+// without that context, so the bound costs selection precision, never a beacon.
+TEST(BehaviourBeacon, TheClientTableAtItsBoundNeverHidesABeacon) {
+  const std::size_t budget = 256 * 1024;
+  auto engine = make({{5, beacon_params()}}, budget);
+  constexpr std::uint32_t kBots = 150;  // more than half the client table's slots
+  std::set<std::uint32_t> flagged;
+  for (int beat = 0; beat < 10; ++beat) {
+    for (std::uint32_t b = 0; b < kBots; ++b) {
+      const auto hits =
+          start(engine, tcp(spoofed(b), target(b), 443), at_ms(beat * 60'000LL + b * 100));
+      if (selected_by(hits, 5)) {
+        EXPECT_EQ(measure(hits[0], "client_series"), 1);
+        flagged.insert(b);
+      }
+    }
+  }
+  EXPECT_EQ(engine.stats().rules[0].refused, 0u);
+  EXPECT_EQ(flagged.size(), kBots);
+  EXPECT_LE(engine.memory_bytes(), budget);
+}
+
 TEST(BehaviourBeacon, NearMissesAreNotFlagged) {
   auto engine = make({{5, beacon_params()}});
   for (int i = 0; i < 30; ++i) {
@@ -604,6 +707,9 @@ TEST(BehaviourEngine, RejectsInvalidParametersNamingRuleAndField) {
   beacon.min_interval = Duration::seconds(10);
   beacon.max_interval = Duration::seconds(5);
   EXPECT_NE(error_of(beacon).find("rule 0 (beacon)"), std::string::npos);
+  beacon = {};
+  beacon.max_client_series = kMaxClientSeries;
+  EXPECT_NE(error_of(beacon).find("max_client_series must be 1..3"), std::string::npos);
   EXPECT_EQ(error_of(ScanParams{}), "");
 }
 

@@ -278,8 +278,87 @@ struct alignas(64) BeaconEntry {
   double snap_span_ms = 0;
   std::uint32_t snap_server_clients = 0;
   std::uint16_t counted_epoch = 0;  // the epoch in which the pair last counted for its server
+  std::uint8_t snap_client_series = 0;
 };
 static_assert(sizeof(BeaconEntry) == 192);
+
+// The regular series one client keeps (behaviour.h, beacon: client_series). Times in whole
+// seconds of packet time: "current" is judged against twice an interval of at least 1 s.
+struct alignas(64) ClientSeriesEntry {
+  std::uint64_t client = 0;  // the client's keyed hash; 0: empty
+  struct Series {
+    std::uint32_t target = 0;  // the target's keyed hash, high half; 0: empty
+    std::uint32_t last_s = 0;  // the latest start while regular
+    std::uint32_t mean_s = 0;  // its mean interval, rounded up
+  };
+  std::array<Series, kMaxClientSeries> series{};
+};
+static_assert(sizeof(ClientSeriesEntry) == 64);
+
+std::uint32_t whole_seconds(Timestamp time) {
+  const std::int64_t s = time.nanos / 1'000'000'000;
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(s, 0, 0xffff'ffff));
+}
+
+bool current(const ClientSeriesEntry::Series& series, std::uint32_t now_s) {
+  return series.target != 0 && now_s >= series.last_s &&
+         std::uint64_t{now_s - series.last_s} <= 2 * std::uint64_t{series.mean_s};
+}
+
+// Direct-mapped by the client's keyed hash (a crafted address cannot aim at a slot).
+class ClientSeriesTable {
+ public:
+  ClientSeriesTable() = default;
+  explicit ClientSeriesTable(std::size_t bytes) : slots_(std::max<std::size_t>(1, bytes / 64)) {}
+
+  std::size_t memory_bytes() const { return slots_.memory_bytes(); }
+
+  // A series of `client` to `target` is regular at `now_s` with the mean interval `mean_s`.
+  void note(std::uint64_t client, std::uint32_t target, std::uint32_t now_s, std::uint32_t mean_s) {
+    ClientSeriesEntry& e = slot(client);
+    if (e.client != client) {
+      const bool held = std::any_of(e.series.begin(), e.series.end(),
+                                    [&](const auto& s) { return current(s, now_s); });
+      if (held) return;  // another client's series are current: this one is not remembered
+      e = ClientSeriesEntry{};
+      e.client = client;
+    }
+    // Its own series, else an empty or past one, else the one that started longest ago.
+    ClientSeriesEntry::Series* place = nullptr;
+    for (auto& s : e.series) {
+      if (s.target == target) {
+        place = &s;
+        break;
+      }
+    }
+    if (place == nullptr) {
+      for (auto& s : e.series) {
+        if (!current(s, now_s) && (place == nullptr || s.last_s < place->last_s)) place = &s;
+      }
+    }
+    if (place == nullptr) {
+      place = &*std::min_element(e.series.begin(), e.series.end(),
+                                 [](const auto& a, const auto& b) { return a.last_s < b.last_s; });
+    }
+    *place = {target, now_s, std::max<std::uint32_t>(1, mean_s)};
+  }
+
+  // The client's current series other than the one to `target`.
+  std::uint32_t others(std::uint64_t client, std::uint32_t target, std::uint32_t now_s) const {
+    const ClientSeriesEntry& e = slots_[index(client)];
+    if (e.client != client) return 0;
+    return static_cast<std::uint32_t>(std::count_if(e.series.begin(), e.series.end(), [&](auto& s) {
+      return s.target != target && current(s, now_s);
+    }));
+  }
+
+ private:
+  std::size_t index(std::uint64_t client) const {
+    return reduce_hash(remix64(client), slots_.size());
+  }
+  ClientSeriesEntry& slot(std::uint64_t client) { return slots_[index(client)]; }
+  FixedArray<ClientSeriesEntry> slots_;
+};
 
 // ---- Rules -----------------------------------------------------------------------------------
 
@@ -634,6 +713,7 @@ struct BeaconRule : RuleBase {
   BeaconParams params;
   CountMinSketch<std::uint16_t> sketch;
   CountMinSketch<std::uint16_t> server_clients;  // recurring pairs per server (address, port)
+  ClientSeriesTable client_series;               // regular series per client
   PortBitmap periodic_ports;                     // responder ports not judged
   Table<BeaconEntry> table;
 
@@ -650,7 +730,21 @@ struct BeaconRule : RuleBase {
     sketch.prefetch(remix64(hash));
   }
 
-  void start(const PairKey& pair, std::uint64_t hash, std::uint64_t target_hash, Timestamp time) {
+  // The series' tag in its client's entry (never 0, the empty tag).
+  static std::uint32_t series_tag(std::uint64_t target_hash) {
+    return static_cast<std::uint32_t>(target_hash >> 32) | 1u;
+  }
+
+  // A flagged pair that its context shows not to be a beacon loses its flag and hold.
+  void unflag(Slot& slot, BeaconEntry& e) {
+    if ((slot.meta & kFlagged) == 0) return;
+    slot.meta &= static_cast<std::uint16_t>(~kFlagged);
+    --flagged_ways;
+    e.hold_until = 0;
+  }
+
+  void start(const PairKey& pair, std::uint64_t hash, std::uint64_t client_hash,
+             std::uint64_t target_hash, Timestamp time) {
     if (const auto passed = advance(time); passed > 0) age(passed);
     auto ref = table.find(hash, pair);
     if (!ref) {
@@ -690,7 +784,7 @@ struct BeaconRule : RuleBase {
       set_score(*ref.slot, score_of(*ref.slot) + 1);
     }
     expire_flag(*ref.slot, e.hold_until, time);
-    if (e.gaps + 1u < params.min_connections) return;
+    if (e.gaps < 2) return;
     // The kept gaps are the last `gaps` written before `head`; with gaps < 16 they are 0..gaps.
     double sum = 0;
     for (std::size_t i = 0; i < e.gaps; ++i) sum += e.gap_ms[i];
@@ -700,7 +794,22 @@ struct BeaconRule : RuleBase {
     const double cv = mean > 0 ? std::sqrt(squares / e.gaps) / mean : 0.0;
     if (!(cv <= params.max_cv)) return;
     const std::uint16_t clients = server_clients.estimate(server_key(target_hash));
-    if (clients > params.max_server_clients) return;  // a popular periodic service
+    if (clients > params.max_server_clients) {  // a popular periodic service
+      unflag(*ref.slot, e);
+      return;
+    }
+    // Regular so far: the series is current for its client (before it can flag, so that a
+    // poller's other series are known by the time its first one has enough connections).
+    const std::uint32_t tag = series_tag(target_hash);
+    const std::uint32_t now_s = whole_seconds(time);
+    client_series.note(client_hash, tag, now_s, static_cast<std::uint32_t>(std::ceil(mean / 1e3)));
+    if (e.gaps + 1u < params.min_connections) return;
+    const std::uint32_t series = client_series.others(client_hash, tag, now_s) + 1;
+    if (series > params.max_client_series) {  // a poller fanning out, not one channel
+      unflag(*ref.slot, e);
+      return;
+    }
+    e.snap_client_series = static_cast<std::uint8_t>(series);
     e.snap_server_clients = clients;
     e.snap_connections = e.gaps + 1u;
     e.snap_mean_ms = mean;
@@ -716,8 +825,10 @@ struct BeaconRule : RuleBase {
   }
 
   std::vector<Measure> measures(const BeaconEntry& e) const {
-    return measure_list({{"connections", static_cast<double>(e.snap_connections)},
+    return measure_list({{"client_series", static_cast<double>(e.snap_client_series)},
+                         {"connections", static_cast<double>(e.snap_connections)},
                          {"cv", e.snap_cv},
+                         {"max_client_series", static_cast<double>(params.max_client_series)},
                          {"max_cv", params.max_cv},
                          {"max_interval_s", seconds(params.max_interval.nanos)},
                          {"max_server_clients", static_cast<double>(params.max_server_clients)},
@@ -793,6 +904,10 @@ Result<void> validate(std::size_t i, const BeaconParams& p) {
   }
   if (std::find(p.periodic_ports.begin(), p.periodic_ports.end(), 0) != p.periodic_ports.end()) {
     return fail("behaviour rule {} (beacon): periodic_ports holds port 0", i);
+  }
+  if (p.max_client_series < 1 || p.max_client_series >= kMaxClientSeries) {
+    return fail("behaviour rule {} (beacon): max_client_series must be 1..{}", i,
+                kMaxClientSeries - 1);
   }
   return {};
 }
@@ -889,7 +1004,8 @@ struct BehaviourEngine::State {
     }
     for (const auto& r : beacons) {
       total += r.periodic_ports.capacity() * sizeof(std::uint64_t) + r.sketch.memory_bytes() +
-               r.server_clients.memory_bytes() + r.table.memory_bytes();
+               r.server_clients.memory_bytes() + r.client_series.memory_bytes() +
+               r.table.memory_bytes();
     }
     return total;
   }
@@ -992,10 +1108,16 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
       for (const std::uint16_t port : r.params.periodic_ports) {
         r.periodic_ports[port >> 6] |= std::uint64_t{1} << (port & 63);
       }
-      r.table = Table<BeaconEntry>(Table<BeaconEntry>::buckets_for(share - sketch_bytes));
+      // An eighth of the share remembers the clients' regular series: far fewer clients keep
+      // regular series than pairs are tracked.
+      const std::size_t client_bytes = round_down_64(share / 8);
+      r.client_series = ClientSeriesTable(client_bytes);
+      r.table = Table<BeaconEntry>(
+          Table<BeaconEntry>::buckets_for(share - sketch_bytes - r.client_series.memory_bytes()));
       stats.kind = RuleKind::beacon;
       stats.memory_bytes = r.periodic_ports.capacity() * 8 + r.sketch.memory_bytes() +
-                           r.server_clients.memory_bytes() + r.table.memory_bytes();
+                           r.server_clients.memory_bytes() + r.client_series.memory_bytes() +
+                           r.table.memory_bytes();
       stats.capacity = r.table.capacity();
       r.stats = stats;
       state->order.emplace_back(RuleKind::beacon, state->beacons.size() - 1);
@@ -1061,9 +1183,10 @@ void BehaviourEngine::on_flow_start(const BehaviourFlow& flow, std::uint8_t firs
   }
   if (!s.beacons.empty()) {
     const PairKey pair{flow.initiator, flow.responder, flow.responder_port, flow.protocol};
-    const std::uint64_t target = s.target_hash(flow);  // computed by pair_hash: cached
+    const std::uint64_t target = s.target_hash(flow);             // computed by pair_hash: cached
+    const std::uint64_t client = s.address_hash(flow.initiator);  // hashed by pair_hash: cached
     for (BeaconRule& rule : s.beacons) {
-      if (rule.judged(flow.responder_port)) rule.start(pair, pair_hash, target, time);
+      if (rule.judged(flow.responder_port)) rule.start(pair, pair_hash, client, target, time);
     }
   }
 }

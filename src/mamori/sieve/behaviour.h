@@ -41,7 +41,8 @@
 //                 The last 16 gaps of the series are kept, in whole milliseconds. Flags when
 //                   connections ≥ min_connections  and  cv ≤ max_cv,
 //                 connections = kept gaps + 1, cv = population stddev / mean of the kept gaps,
-//                 and  server_clients ≤ max_server_clients.
+//                 and  server_clients ≤ max_server_clients  and
+//                 client_series ≤ max_client_series.
 //                 Periodic traffic that is not command and control has context the pair lacks:
 //                 a protocol periodic by design (NTP polls: responder ports in periodic_ports
 //                 are not judged, no state is kept for them), or a server that many clients
@@ -56,6 +57,19 @@
 //                 tracking for want of memory does not count). A C2 server reached by more
 //                 clients than max_server_clients on one link is left to the indicator rules
 //                 and to the analysis' fan-in findings.
+//                 The client's side is the mirror image: a monitoring system polls several
+//                 endpoints at once, each pair as regular as a beacon, while an implant keeps
+//                 one channel to its C2 at a time (a hopping one moves on, it does not fan out).
+//                 client_series counts the regular series the pair's client keeps at once: a
+//                 series registers for its client while it looks regular (≥ 2 kept gaps, cv ≤
+//                 max_cv, server_clients ≤ max_server_clients) and stays current until twice
+//                 its mean interval passes without a start. A client table remembers up to
+//                 kMaxClientSeries series per client (direct-mapped by the client's keyed
+//                 hash, 1/8 of the rule's memory; a client that meets a slot held by another
+//                 client with a current series is not remembered, so at the bound a pair is
+//                 judged without this context: more selection, never less). The context is
+//                 checked at every crossing: a flagged pair whose server became popular or
+//                 whose client turned out to fan out loses its flag and hold at once.
 //
 // Windows. scan and amplification count in two epochs of window / 2 aligned to absolute packet
 // time (the current one and the previous one): what is counted always lies within the last
@@ -77,8 +91,9 @@
 //   amplification min_ratio, min_response_bytes, ratio, request_bytes, response_bytes,
 //                 service_port (the port carrying the majority of response datagrams; exact when
 //                 one port carries more than half), span_s, window_s
-//   beacon        connections, cv, max_cv, max_interval_s, max_server_clients,
-//                 mean_interval_s, min_connections, min_interval_s, server_clients, span_s
+//   beacon        client_series, connections, cv, max_client_series, max_cv, max_interval_s,
+//                 max_server_clients, mean_interval_s, min_connections, min_interval_s,
+//                 server_clients, span_s
 // span_s is the time the counts cover (scan, amplification: from the start of the oldest epoch
 // counted, or the subject's admission if later; beacon: from the first kept start).
 //
@@ -172,9 +187,11 @@ struct BeaconParams {
   Duration max_interval = Duration::seconds(21'600);  // 6 h; .. 7 days
   std::uint32_t max_server_clients = 8;               // 1 .. 65535
   std::vector<std::uint16_t> periodic_ports = {123};  // responder ports not judged
+  std::uint32_t max_client_series = 1;                // 1 .. kMaxClientSeries - 1
 };
 
-inline constexpr std::uint32_t kMaxBeaconGaps = 16;  // gaps kept per pair
+inline constexpr std::uint32_t kMaxBeaconGaps = 16;   // gaps kept per pair
+inline constexpr std::uint32_t kMaxClientSeries = 4;  // regular series remembered per client
 
 using BehaviourParams = std::variant<ScanParams, AmplificationParams, BeaconParams>;
 

@@ -39,7 +39,10 @@ constexpr std::array<BehaviourParam, 4> kAmplificationParams = {{
 // Context beyond the pair: a service that is periodic by design (NTP polls its servers) and a
 // server that many clients contact again and again (an update or telemetry service) are the
 // periodic traffic that is not command and control; behaviour.h says how they are judged.
-constexpr std::array<BehaviourParam, 6> kBeaconParams = {{
+constexpr std::array<BehaviourParam, 7> kBeaconParams = {{
+    {"max_client_series", ParamType::count, 1, 3, "1",
+     "regular series the pair's client keeps at once to servers few clients return to, at most "
+     "(a poller fans out; an implant keeps one channel)"},
     {"max_cv", ParamType::ratio, 0, 10, "0.2",
      "coefficient of variation (stddev/mean) of the intervals, at most"},
     {"max_interval", ParamType::duration, 1, 7 * kDay, "21600s", "longest interval that counts"},
@@ -237,18 +240,21 @@ Result<BeaconThresholds> beacon_thresholds(std::span<const std::string> values) 
   auto longest = number_field(*fields, "max_interval");
   auto server_clients = number_field(*fields, "max_server_clients");
   auto periodic = port_list(*fields, "periodic_ports");
+  auto client_series = number_field(*fields, "max_client_series");
   if (!connections) return fail(connections.error());
   if (!cv) return fail(cv.error());
   if (!shortest) return fail(shortest.error());
   if (!longest) return fail(longest.error());
   if (!server_clients) return fail(server_clients.error());
   if (!periodic) return fail(periodic.error());
+  if (!client_series) return fail(client_series.error());
   return BeaconThresholds{static_cast<std::uint32_t>(*connections),
                           *cv,
                           seconds_of(*shortest),
                           seconds_of(*longest),
                           static_cast<std::uint32_t>(*server_clients),
-                          std::move(*periodic)};
+                          std::move(*periodic),
+                          static_cast<std::uint32_t>(*client_series)};
 }
 
 }  // namespace mamori::sieve

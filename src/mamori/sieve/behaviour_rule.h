@@ -16,7 +16,8 @@
 //   bytes), min_response_bytes, window
 //   kind = "beacon": min_connections, max_cv (stddev/mean of the intervals), min_interval,
 //   max_interval, max_server_clients (clients returning to the pair's server), periodic_ports
-//   (server ports of services periodic by design; an empty array judges every port)
+//   (server ports of services periodic by design; an empty array judges every port),
+//   max_client_series (1..3: regular series the pair's client keeps at once)
 //
 // Canonical values: counts and byte counts as decimal integers, durations as whole seconds
 // with an "s" ("window=300s"), ratios with the shortest text that reads back as the same
@@ -88,6 +89,7 @@ struct BeaconThresholds {
   Duration max_interval = Duration::seconds(std::int64_t{6} * 3600);
   std::uint32_t max_server_clients = 8;
   std::vector<std::uint16_t> periodic_ports = {123};
+  std::uint32_t max_client_series = 1;
 };
 Result<ScanThresholds> scan_thresholds(std::span<const std::string> values);
 Result<AmplificationThresholds> amplification_thresholds(std::span<const std::string> values);

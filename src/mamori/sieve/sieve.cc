@@ -107,7 +107,8 @@ Result<std::vector<BehaviourRule>> behaviour_rules(const CompiledRuleset& rules)
                                           .min_interval = t->min_interval,
                                           .max_interval = t->max_interval,
                                           .max_server_clients = t->max_server_clients,
-                                          .periodic_ports = t->periodic_ports}});
+                                          .periodic_ports = t->periodic_ports,
+                                          .max_client_series = t->max_client_series}});
         break;
       }
       default:
