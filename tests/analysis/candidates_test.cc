@@ -6,32 +6,20 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "mamori/sieve/ruleset.h"
+#include "support/temp_dir.h"
 
 namespace mamori::analysis {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "mamori-analysis-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::filesystem::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under the system temp dir (support/temp_dir.h), named mamori-analysis-*.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("mamori-analysis") {}
 };
 
 std::vector<CandidateIndicator> sample() {
@@ -72,7 +60,7 @@ TEST(CandidateRuleset, WrittenFileLoadsWithTheSieveLoader) {
   auto loaded = sieve::load_ruleset(out);
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   EXPECT_EQ(loaded->rules.size(), 6u);
-  EXPECT_FALSE(std::filesystem::exists(out.string() + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(out + ".tmp"));
 }
 
 TEST(CandidateRuleset, ExistingRulesCoverCandidatesAndKeepTheirIds) {

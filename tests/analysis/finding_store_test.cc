@@ -7,31 +7,19 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "mamori/analysis/finding_json.h"
 #include "mamori/store/store.h"
+#include "support/temp_dir.h"
 
 namespace mamori::analysis {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "mamori-findings-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under the system temp dir (support/temp_dir.h), named mamori-findings-*.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("mamori-findings") {}
 };
 
 Finding finding(FindingKind kind, std::string subject, double score) {

@@ -19,6 +19,7 @@
 
 #include "mamori/capture/capture_file.h"
 #include "mamori/capture/packet_source.h"
+#include "support/temp_dir.h"
 
 namespace mamori::capture::testing {
 
@@ -122,24 +123,9 @@ inline Reading read_libpcap(const std::string& path) {
   return reading;
 }
 
-// A fresh directory under the system temp dir, removed with its contents afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "mamori-capture-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+// A fresh directory under the system temp dir (support/temp_dir.h), named mamori-capture-*.
+struct TempDir : mamori::test_support::TempDir {
+  TempDir() : mamori::test_support::TempDir("mamori-capture") {}
 };
 
 // Appends integers in a chosen byte order; blocks() frames pcapng blocks.

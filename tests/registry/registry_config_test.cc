@@ -6,14 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <stdexcept>
 #include <string>
 
 #include "mamori/registry/sqlite_registry.h"
 #include "mamori/registry/storage_json.h"
+#include "support/temp_dir.h"
 
 namespace mamori::registry {
 namespace {
@@ -117,10 +115,9 @@ TEST(OrganisationMembership, OperatorUsersRoundTripAndOlderFormsReadAsNone) {
 }
 
 TEST(OrganisationMembership, StoredInTheRegistry) {
-  std::string dir = (std::filesystem::temp_directory_path() / "mamori-members-XXXXXX").string();
-  if (mkdtemp(dir.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  const test_support::TempDir dir("mamori-members");
   {
-    auto storage = open_sqlite_registry(dir + "/registry.db");
+    auto storage = open_sqlite_registry(dir.file("registry.db"));
     ASSERT_TRUE(storage) << storage.error().message;
     Organisation o;
     o.id = "org-1";
@@ -131,7 +128,6 @@ TEST(OrganisationMembership, StoredInTheRegistry) {
     ASSERT_TRUE(got && *got);
     EXPECT_EQ((**got).operator_users, std::vector<std::string>{"op-a"});
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -8,39 +8,22 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "mamori/registry/sqlite_registry.h"
 #include "mamori/registry/storage_json.h"
 #include "mamori/store/sqlite_db.h"
+#include "support/temp_dir.h"
 
 namespace mamori::registry {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "mamori-registry-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const char* name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under the system temp dir (support/temp_dir.h), named mamori-registry-*.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("mamori-registry") {}
 };
 
 const Timestamp kT0 = Timestamp::from_seconds(1'790'000'000);

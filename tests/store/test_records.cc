@@ -1,9 +1,6 @@
 #include "test_records.h"
 
-#include <stdlib.h>
-
 #include <random>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -98,17 +95,6 @@ std::vector<sieve::Record> make_records(std::uint64_t first, std::size_t count,
     records.push_back(std::move(r));
   }
   return records;
-}
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "mamori-store-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace mamori::store::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mamori/sieve/record.h"
+#include "support/temp_dir.h"
 
 namespace mamori::store::testing {
 
@@ -25,18 +26,9 @@ inline constexpr const char* kRules[] = {"c2-ip-1", "c2-domain", "exploit-bytes"
 // Record i is the same whatever range it is made in.
 std::vector<sieve::Record> make_records(std::uint64_t first, std::size_t count, std::uint64_t seed);
 
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under the system temp dir (support/temp_dir.h), named mamori-store-*.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("mamori-store") {}
 };
 
 }  // namespace mamori::store::testing

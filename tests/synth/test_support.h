@@ -12,9 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "mamori/core/ip.h"
+#include "support/temp_dir.h"
 
 namespace mamori::synth::testing {
 
@@ -137,23 +136,11 @@ inline ParsedFrame parse_frame(std::span<const std::uint8_t> frame) {
   return out;
 }
 
-// A fresh directory under the system temp dir, removed at destruction.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) {
-    path_ = std::filesystem::temp_directory_path() /
-            ("mamori-synth-test-" + name + "-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under the system temp dir (support/temp_dir.h), named
+// mamori-synth-test-<name>-*.
+struct TempDir : mamori::test_support::TempDir {
+  explicit TempDir(const std::string& name)
+      : mamori::test_support::TempDir("mamori-synth-test-" + name) {}
 };
 
 // Output of a shell command, or nullopt when it could not run or failed.

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mamori/cli/commands.h"
+#include "mamori/cli/identity_options.h"
 #include "mamori/cli/intel_commands.h"
 #include "mamori/cli/registry_commands.h"
 
@@ -39,11 +40,7 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("--config", analyze.config, "mamori.toml")->required();
   analyze_cmd->add_option("--since", analyze.since, "Records first seen at or after (RFC 3339)");
   analyze_cmd->add_option("--until", analyze.until, "Records first seen before (RFC 3339)");
-  analyze_cmd->add_option("--user", analyze.user, "Who reads / 閲覧者");
-  analyze_cmd->add_option("--password-file", analyze.password_file,
-                          "File whose first line is the password (else MAMORI_PASSWORD)");
-  analyze_cmd->add_option("--token-file", analyze.token_file,
-                          "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(analyze_cmd, analyze);
   analyze_cmd->add_option("--purpose", analyze.purpose,
                           "Why: a purpose id from [[access.purposes]] / 利用目的");
   analyze_cmd->add_option("--candidates-out", analyze.candidates_out,
@@ -86,11 +83,7 @@ int main(int argc, char** argv) {
   records_cmd->add_option("--until", records.until, "First seen before (RFC 3339)");
   records_cmd->add_option("--category", records.category, "FF, FD or DF");
   records_cmd->add_option("--limit", records.limit, "At most this many records");
-  records_cmd->add_option("--user", records.user, "Who reads / 閲覧者");
-  records_cmd->add_option("--password-file", records.password_file,
-                          "File whose first line is the password (else MAMORI_PASSWORD)");
-  records_cmd->add_option("--token-file", records.token_file,
-                          "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(records_cmd, records);
   records_cmd->add_option("--purpose", records.purpose,
                           "Why: a purpose id from [[access.purposes]] / 利用目的");
   records_cmd->add_option("--format", records.format, "jsonl, table or summary")
@@ -179,11 +172,7 @@ int main(int argc, char** argv) {
   auto* reidentify_cmd = app.add_subcommand(
       "reidentify", "Turn pseudonyms back into addresses under a grant / 仮名を再識別する");
   reidentify_cmd->add_option("--config", reidentify.config, "mamori.toml")->required();
-  reidentify_cmd->add_option("--user", reidentify.user, "Who / 利用者");
-  reidentify_cmd->add_option("--password-file", reidentify.password_file,
-                             "File whose first line is the password (else MAMORI_PASSWORD)");
-  reidentify_cmd->add_option("--token-file", reidentify.token_file,
-                             "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(reidentify_cmd, reidentify);
   reidentify_cmd->add_option("--purpose", reidentify.purpose,
                              "Why: a purpose id from [[access.purposes]] / 利用目的");
   // One file per --grant, so that the pseudonyms after it stay pseudonyms.
@@ -260,11 +249,7 @@ int main(int argc, char** argv) {
   auto* share_build_cmd = share_cmd->add_subcommand(
       "build", "Derive k-anonymous aggregates from selected records (JSON lines)");
   share_build_cmd->add_option("--config", share.config, "mamori.toml")->required();
-  share_build_cmd->add_option("--user", share.user, "Who derives / 作成者");
-  share_build_cmd->add_option("--password-file", share.password_file,
-                              "File whose first line is the password (else MAMORI_PASSWORD)");
-  share_build_cmd->add_option("--token-file", share.token_file,
-                              "File whose first line is an API token (else MAMORI_TOKEN)");
+  add_identity_options(share_build_cmd, share);
   share_build_cmd->add_option("--purpose", share.purpose, "A purpose id from [[access.purposes]]");
   share_build_cmd->add_option("--since", share.since, "Records first seen at or after (RFC 3339)");
   share_build_cmd->add_option("--until", share.until, "Records first seen before (RFC 3339)");

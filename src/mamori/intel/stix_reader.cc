@@ -187,60 +187,51 @@ class FieldReader {
     return number;
   }
 
-  std::vector<KillChainPhase> phases() {
-    std::vector<KillChainPhase> out;
-    const Json* value = member("kill_chain_phases");
+  // The array of objects under `key`, each read by `read_one(FieldReader&)` with its own JSON
+  // pointer; the first problem in any of them becomes this reader's and ends the array.
+  template <class ReadOne>
+  auto each_object(std::string_view key, ReadOne read_one) {
+    std::vector<std::invoke_result_t<ReadOne&, FieldReader&>> out;
+    const Json* value = member(key);
     if (value == nullptr) return out;
     if (!value->is_array()) {
-      report(path("kill_chain_phases"), "expected an array");
+      report(path(key), "expected an array");
       return out;
     }
     for (std::size_t i = 0; i < value->size() && ok(); ++i) {
       const Json& item = (*value)[i];
-      const std::string base = fmt::format("{}/{}", path("kill_chain_phases"), i);
+      const std::string base = fmt::format("{}/{}", path(key), i);
       if (!item.is_object()) {
         report(base, "expected an object");
         break;
       }
-      FieldReader phase(item, base);
-      KillChainPhase p{phase.string("kill_chain_name", true), phase.string("phase_name", true)};
-      if (!phase.ok()) {
-        report(phase.problem_path(), phase.problem());
+      FieldReader reader(item, base);
+      auto one = read_one(reader);
+      if (!reader.ok()) {
+        report(reader.problem_path(), reader.problem());
         break;
       }
-      out.push_back(std::move(p));
+      out.push_back(std::move(one));
     }
     return out;
   }
 
+  std::vector<KillChainPhase> phases() {
+    return each_object("kill_chain_phases", [](FieldReader& phase) {
+      return KillChainPhase{phase.string("kill_chain_name", true),
+                            phase.string("phase_name", true)};
+    });
+  }
+
   std::vector<ExternalReference> external_references() {
-    std::vector<ExternalReference> out;
-    const Json* value = member("external_references");
-    if (value == nullptr) return out;
-    if (!value->is_array()) {
-      report(path("external_references"), "expected an array");
-      return out;
-    }
-    for (std::size_t i = 0; i < value->size() && ok(); ++i) {
-      const Json& item = (*value)[i];
-      const std::string base = fmt::format("{}/{}", path("external_references"), i);
-      if (!item.is_object()) {
-        report(base, "expected an object");
-        break;
-      }
-      FieldReader reference(item, base);
+    return each_object("external_references", [](FieldReader& reference) {
       ExternalReference r;
       r.source_name = reference.string("source_name", true);
       r.description = reference.string("description");
       r.url = reference.string("url");
       r.external_id = reference.string("external_id");
-      if (!reference.ok()) {
-        report(reference.problem_path(), reference.problem());
-        break;
-      }
-      out.push_back(std::move(r));
-    }
-    return out;
+      return r;
+    });
   }
 
  private:
