@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 #include "mamori/core/config.h"
 #include "mamori/server/taxii_config.h"
 #include "taxii_fixture.h"
@@ -90,6 +92,102 @@ colour = "blue"
   EXPECT_NE(m.find("mamori.toml:11: key 'taxii.members[0].password_hash'"), std::string::npos) << m;
   EXPECT_NE(m.find("taxii.members[0].colour"), std::string::npos) << m;
   EXPECT_EQ(m.find("secret-plaintext-password"), std::string::npos) << m;
+}
+
+// The collection's audience: a recipient class of tiered provisions and the facts the
+// dissemination rules look at.
+std::string with_collection(const std::string& lines) {
+  return R"toml([taxii]
+certificate = "c.pem"
+private_key = "k.pem"
+database = "t.db"
+[[taxii.collections]]
+id = "22222222-2222-4222-8222-222222222222"
+title = "council members (T2)"
+tier = 2
+)toml" + lines;
+}
+
+TEST(TaxiiConfig, CollectionAudienceAndItsFacts) {
+  auto council = load(with_collection(
+      "audience = \"council_member\"\nconfidentiality_obligation = \"council-rules-2026\"\n"));
+  ASSERT_TRUE(council) << council.error().message;
+  const TaxiiCollection& c = council->collections.at(0);
+  EXPECT_EQ(c.audience, intel::RecipientClass::council_member);
+  EXPECT_EQ(c.confidentiality_obligation, "council-rules-2026");
+  EXPECT_FALSE(c.council_member);
+  auto recipient = collection_recipient(c);
+  ASSERT_TRUE(recipient) << recipient.error().message;
+  EXPECT_EQ(recipient->id, "taxii:22222222-2222-4222-8222-222222222222");
+  EXPECT_EQ(recipient->name, "council members (T2)");
+  EXPECT_EQ(recipient->recipient_class, intel::RecipientClass::council_member);
+  EXPECT_EQ(recipient->confidentiality_obligation, "council-rules-2026");
+
+  auto operators =
+      load(with_collection("audience = \"designated_operator\"\ncouncil_member = true\n"
+                           "confidentiality_obligation = \"council-rules-2026\"\n"));
+  ASSERT_TRUE(operators) << operators.error().message;
+  EXPECT_TRUE(operators->collections.at(0).council_member);
+  EXPECT_TRUE(collection_recipient(operators->collections.at(0)).value().council_member);
+
+  for (const char* audience : {"agency", "public"}) {
+    auto ok = load(with_collection(fmt::format("audience = \"{}\"\n", audience)));
+    ASSERT_TRUE(ok) << audience << ": " << ok.error().message;
+  }
+
+  // Without an audience (configurations written before it) the collection still serves, but
+  // cannot be published to.
+  auto none = load(with_collection(""));
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(none->collections.at(0).audience);
+  auto no_recipient = collection_recipient(none->collections.at(0));
+  ASSERT_FALSE(no_recipient);
+  EXPECT_NE(no_recipient.error().message.find("no audience"), std::string::npos);
+}
+
+TEST(TaxiiConfig, AudienceErrorsNameTheField) {
+  struct Case {
+    const char* lines;
+    const char* key;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"audience = \"everyone\"\n", "taxii.collections[0].audience'", "unknown recipient class"},
+      {"audience = 3\n", "taxii.collections[0].audience'", ""},
+      {"audience = \"vendor\"\n", "taxii.collections[0].audience'", "vulnerability_notice"},
+      {"audience = \"foreign_government\"\n", "taxii.collections[0].audience'",
+       "confirmation of equivalent protection"},
+      {"audience = \"council_member\"\ncouncil_member = true\n",
+       "taxii.collections[0].council_member'", "designated_operator"},
+      {"council_member = true\n", "taxii.collections[0].council_member'", "audience"},
+      {"audience = \"public\"\nconfidentiality_obligation = \"x\"\n",
+       "taxii.collections[0].confidentiality_obligation'", "public"},
+      {"confidentiality_obligation = \"x\"\n", "taxii.collections[0].confidentiality_obligation'",
+       "audience"},
+      {"audience = \"council_member\"\nconfidentiality_obligation = true\n",
+       "taxii.collections[0].confidentiality_obligation'", ""},
+  };
+  for (const Case& c : cases) {
+    auto config = load(with_collection(c.lines));
+    ASSERT_FALSE(config) << c.lines;
+    const std::string& m = config.error().message;
+    EXPECT_NE(m.find(std::string("mamori.toml:")), std::string::npos) << m;
+    EXPECT_NE(m.find(c.key), std::string::npos) << c.lines << " → " << m;
+    EXPECT_NE(m.find(c.says), std::string::npos) << c.lines << " → " << m;
+  }
+
+  // Configurations built in code are checked the same way.
+  TaxiiConfig config;
+  TaxiiCollection collection;
+  collection.id = "22222222-2222-4222-8222-222222222222";
+  collection.title = "x";
+  collection.audience = intel::RecipientClass::measure_agency;
+  config.collections = {collection};
+  auto checked = check_taxii_config(config);
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("audience"), std::string::npos);
+  config.collections[0].audience = intel::RecipientClass::public_;
+  EXPECT_TRUE(check_taxii_config(config));
 }
 
 TEST(TaxiiConfig, SectionIsRequired) {

@@ -3,10 +3,13 @@
 // the dissemination rules and records the provision (or the refusal) on the ledger before any
 // content is released; `export-stix` writes a tier as a STIX 2.1 bundle; `import-stix` reads a
 // partner's bundle object by object and stores its indicators, labelled provider:<org>, as a T1
-// product (there is no other store for partner indicators yet).
+// product (there is no other store for partner indicators yet); `publish` is a provision to a
+// TAXII collection's audience whose STIX objects are stored in the server's database after the
+// provision is recorded; `deliveries` lists members' fetches the server logged.
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -24,6 +27,8 @@
 #include "mamori/intel/sanitizer.h"
 #include "mamori/intel/sqlite_intel_storage.h"
 #include "mamori/intel/stix_reader.h"
+#include "mamori/server/taxii_config.h"
+#include "mamori/server/taxii_store.h"
 
 namespace mamori::cli {
 namespace {
@@ -66,7 +71,9 @@ struct IntelSession {
   }
 };
 
-enum class Need { write, read, inspect };
+// write: analysts and admins; read: the same; inspect: also the overseer; audit: the overseer
+// and admins only (the TAXII delivery log).
+enum class Need { write, read, inspect, audit };
 
 Result<IntelSession> open_intel(const IntelCommands& args, Need need) {
   auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
@@ -86,15 +93,18 @@ Result<IntelSession> open_intel(const IntelCommands& args, Need need) {
   }
   const bool government =
       user.role == governance::Role::analyst || user.role == governance::Role::admin;
-  const bool allowed =
-      government || (need == Need::inspect && user.role == governance::Role::overseer);
+  const bool overseer = user.role == governance::Role::overseer;
+  const bool allowed = need == Need::audit ? user.role == governance::Role::admin || overseer
+                                           : government || (need == Need::inspect && overseer);
   if (!allowed) {
-    return fail(
-        "refused / 拒否: user '{}' ({}) may not {}: {} / この役割では扱えません", user.name,
-        governance::to_string(user.role),
-        need == Need::write ? "write or provide intelligence products"
-                            : "read intelligence products",
-        need == Need::inspect ? "analyst, admin or overseer only" : "analyst or admin only");
+    return fail("refused / 拒否: user '{}' ({}) may not {}: {} / この役割では扱えません", user.name,
+                governance::to_string(user.role),
+                need == Need::write   ? "write or provide intelligence products"
+                : need == Need::audit ? "read the TAXII delivery log"
+                                      : "read intelligence products",
+                need == Need::inspect ? "analyst, admin or overseer only"
+                : need == Need::audit ? "overseer or admin only"
+                                      : "analyst or admin only");
   }
   auto storage = in::open_sqlite_intel_storage(config->path);
   if (!storage) return fail(storage.error());
@@ -316,6 +326,17 @@ Result<in::ProtectionConfirmation> confirmation_of(const std::string& path) {
   return c;
 }
 
+// A provision states a purpose the installation declares (I7), as a read does.
+Result<void> declared_purpose(const IntelSession& session, const std::string& purpose) {
+  if (session.installation->governance.access.find(purpose) == nullptr) {
+    return fail(
+        "--purpose: '{}' is not one of the [[access.purposes]] of {} / "
+        "設定された目的ではありません",
+        purpose, session.installation->config_path);
+  }
+  return {};
+}
+
 int run_provide(const IntelCommands& args) {
   auto session = open_intel(args, Need::write);
   if (!session) return report_intel_error(args, session.error());
@@ -345,12 +366,8 @@ int run_provide(const IntelCommands& args) {
     request.tier = *tier;
   }
   request.legal_basis = args.legal_basis;
-  // A provision states a purpose the installation declares (I7), as a read does.
-  if (session->installation->governance.access.find(args.purpose) == nullptr) {
-    return report_intel_error(
-        args, Error{fmt::format("--purpose: '{}' is not one of the [[access.purposes]] of {} / "
-                                "設定された目的ではありません",
-                                args.purpose, session->installation->config_path)});
+  if (auto declared = declared_purpose(*session, args.purpose); !declared) {
+    return report_intel_error(args, declared.error());
   }
   request.purpose = args.purpose;
   request.requested_by = session->user.name;
@@ -625,6 +642,242 @@ int run_import_stix(const IntelCommands& args) {
   return partial ? kExitPartial : kExitOk;
 }
 
+// The [taxii] section, read as mamorid reads it.
+Result<server::TaxiiConfig> load_taxii(const std::string& config_path) {
+  auto file = ConfigFile::load(config_path);
+  if (!file) return fail(file.error());
+  return server::load_taxii_config(*file);
+}
+
+Result<const server::TaxiiCollection*> collection_of(const server::TaxiiConfig& taxii,
+                                                     const std::string& id,
+                                                     const std::string& config_path) {
+  const server::TaxiiCollection* collection = taxii.collection(id);
+  if (collection == nullptr) {
+    return fail(
+        "--collection: no collection '{}' in the [[taxii.collections]] of {} / "
+        "そのコレクションはありません",
+        governance::detail::printable(id), config_path);
+  }
+  return collection;
+}
+
+std::string collection_text(const server::TaxiiCollection& collection) {
+  return fmt::format("{} ('{}', T{})", collection.id, collection.title, collection.tier);
+}
+
+// What publishing will store, prepared inside provide()'s release check (before the provision
+// is recorded) and added to the collection after it.
+struct Publication {
+  std::vector<server::NewObject> objects;
+  intel::stix::Tlp tlp = intel::stix::Tlp::kRed;
+};
+
+// The release check of a publication: the tier the rules decided must be the collection's, and
+// the STIX objects of the content must carry markings the collection's tier allows. It fills
+// `out` with the objects to store.
+in::ReleaseCheck publication_check(const server::TaxiiCollection& collection,
+                                   const in::StixExportOptions& options, const Clock& clock,
+                                   Publication& out) {
+  return [&collection, &options, &clock, &out](
+             const in::ProvisionDecision& decision,
+             const in::ProvisionContent& content) -> std::optional<in::ReleaseRefusal> {
+    const int decided = decision.tier == in::Tier::t1 ? 1 : decision.tier == in::Tier::t2 ? 2 : 3;
+    if (decided != collection.tier) {
+      return in::ReleaseRefusal{
+          in::ProvisionRefusal::tier_not_allowed,
+          fmt::format("collection {} holds T{}; the dissemination rules give its audience {}",
+                      collection.id, collection.tier, in::to_string(decision.tier))};
+    }
+    auto objects = in::product_to_stix(content.product, clock, options);
+    if (!objects) {
+      return in::ReleaseRefusal{in::ProvisionRefusal::derivation_failed,
+                                fmt::format("STIX: {}", objects.error().message)};
+    }
+    out.tlp = in::product_tlp(content.product, options);
+    // The marking definition first, as a bundle would hold it, then the objects.
+    objects->insert(objects->begin(), intel::stix::tlp_marking(out.tlp));
+    out.objects.clear();
+    for (const auto& object : *objects) {
+      auto row = server::new_object(object);
+      if (!row) {
+        return in::ReleaseRefusal{in::ProvisionRefusal::derivation_failed,
+                                  fmt::format("STIX: {}", row.error().message)};
+      }
+      if (auto allowed = server::check_collection_tier(*row, collection.tier); !allowed) {
+        return in::ReleaseRefusal{
+            in::ProvisionRefusal::tier_not_allowed,
+            fmt::format("collection {}: {}", collection.id, allowed.error().message)};
+      }
+      out.objects.push_back(std::move(*row));
+    }
+    return std::nullopt;
+  };
+}
+
+int run_publish(const IntelCommands& args) {
+  auto session = open_intel(args, Need::write);
+  if (!session) return report_intel_error(args, session.error());
+  auto taxii = load_taxii(args.config);
+  if (!taxii) return report_intel_error(args, taxii.error());
+  auto collection = collection_of(*taxii, args.collection, args.config);
+  if (!collection) return report_intel_error(args, collection.error());
+  auto recipient = server::collection_recipient(**collection);
+  if (!recipient) return report_intel_error(args, recipient.error());
+  auto product = load_product(*session, args.id, args.version);
+  if (!product) return report_intel_error(args, product.error());
+  if (auto declared = declared_purpose(*session, args.purpose); !declared) {
+    return report_intel_error(args, declared.error());
+  }
+  in::StixExportOptions options;
+  options.agency_id = session->config.agency_id;
+  options.agency_name = session->config.agency_name;
+  auto wishes = provider_wishes(args.provider_tlp);
+  if (!wishes) return report_intel_error(args, wishes.error());
+  options.provider_wishes = std::move(*wishes);
+  // The server's database opens before anything is recorded, so that a provision is not
+  // recorded for a collection that cannot take it.
+  const SystemClock clock;
+  auto store = server::TaxiiStore::open(taxii->database, clock);
+  if (!store) return report_intel_error(args, store.error());
+
+  in::ProvisionRequest request;
+  request.recipient = std::move(*recipient);
+  request.tier = (*collection)->tier == 1   ? in::Tier::t1
+                 : (*collection)->tier == 2 ? in::Tier::t2
+                                            : in::Tier::t3;
+  request.legal_basis = args.legal_basis;
+  request.purpose = args.purpose;
+  request.requested_by = session->user.name;
+
+  Publication publication;
+  in::ProvisionServices services{*session->installation->ledger, *session->storage, clock, {}};
+  services.release_check = publication_check(**collection, options, clock, publication);
+  auto provision = in::provide(*product, request, services);
+  if (!provision) {
+    return report_intel_error(
+        args, Error{fmt::format("{} / 公開は拒否され、記録されました; nothing was added to "
+                                "collection {}",
+                                provision.error().message, (*collection)->id)});
+  }
+  const auto& record = provision->record;
+  auto outcomes = (*store)->add((*collection)->id, publication.objects, "");
+  if (!outcomes) {
+    // Recorded but not released: the ledger over-states, never under-states, what was given.
+    return report_intel_error(
+        args, Error{fmt::format("the provision is recorded (ledger seq {}) but storing its {} "
+                                "objects in collection {} failed, so none was added: {} / "
+                                "記録済みですが格納できませんでした",
+                                record.ledger_seq, publication.objects.size(), (*collection)->id,
+                                outcomes.error().message)});
+  }
+  const auto added =
+      static_cast<std::size_t>(std::ranges::count(*outcomes, server::AddOutcome::kAdded));
+  const auto& content = provision->content;
+  if (args.json) {
+    json out = {{"ledger_seq", record.ledger_seq},
+                {"collection", {{"id", (*collection)->id}, {"title", (*collection)->title}}},
+                {"recipient", request.recipient.id},
+                {"class", in::to_string(request.recipient.recipient_class)},
+                {"product", {{"id", product->id}, {"version", product->version}}},
+                {"tier", in::to_string(record.tier)},
+                {"tlp", intel::stix::tlp_name(publication.tlp)},
+                {"objects", publication.objects.size()},
+                {"added", added},
+                {"already_present", publication.objects.size() - added},
+                {"parts", json::array()},
+                {"derivation", content.report.to_json()}};
+    for (const auto& part : content.product.parts) out["parts"].push_back(part.id);
+    print_json(out);
+    return kExitOk;
+  }
+  fmt::print("published / 公開しました: {} into collection {}\n", in::describe(*product),
+             collection_text(**collection));
+  fmt::print("  provision / 提供:      ledger seq {} to {} '{}' ({})\n", record.ledger_seq,
+             in::to_string(request.recipient.recipient_class), request.recipient.id,
+             in::japanese_name(request.recipient.recipient_class));
+  fmt::print("  tier / 区分:           {}, {}\n", tier_text(record.tier),
+             intel::stix::tlp_name(publication.tlp));
+  fmt::print("  objects / オブジェクト: {} STIX 2.1 objects ({} added, {} already present)\n",
+             publication.objects.size(), added, publication.objects.size() - added);
+  fmt::print("  parts given / 提供部分: {}\n", part_ids(content.product));
+  print_report(content.report);
+  return kExitOk;
+}
+
+int run_deliveries(const IntelCommands& args) {
+  auto session = open_intel(args, Need::audit);
+  if (!session) return report_intel_error(args, session.error());
+  auto taxii = load_taxii(args.config);
+  if (!taxii) return report_intel_error(args, taxii.error());
+  server::DeliveryFilter filter;
+  if (args.collection_filter) {
+    auto collection = collection_of(*taxii, *args.collection_filter, args.config);
+    if (!collection) return report_intel_error(args, collection.error());
+    filter.collection_id = (*collection)->id;
+  }
+  filter.member = args.member_filter.value_or("");
+  if (args.since) {
+    auto t = parse_rfc3339(*args.since);
+    if (!t) return report_intel_error(args, Error{fmt::format("--since: {}", t.error().message)});
+    filter.since = *t;
+  }
+  if (args.until) {
+    auto t = parse_rfc3339(*args.until);
+    if (!t) return report_intel_error(args, Error{fmt::format("--until: {}", t.error().message)});
+    filter.until = *t;
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(taxii->database, ec)) {
+    return report_intel_error(
+        args, Error{fmt::format("TAXII database '{}' does not exist: mamorid has not run with "
+                                "this configuration / TAXII データベースがありません",
+                                taxii->database)});
+  }
+  const SystemClock clock;
+  auto store = server::TaxiiStore::open(taxii->database, clock);
+  if (!store) return report_intel_error(args, store.error());
+  auto deliveries = (*store)->deliveries(filter);
+  if (!deliveries) return report_intel_error(args, deliveries.error());
+  auto date_added = [](std::int64_t micros) {
+    return format_rfc3339_micros(Timestamp::from_micros(micros));
+  };
+  if (args.json) {
+    json out = json::array();
+    for (const auto& d : *deliveries) {
+      out.push_back({{"seq", d.seq},
+                     {"at", format_rfc3339_micros(d.at)},
+                     {"member", d.member},
+                     {"collection", d.collection_id},
+                     {"objects", d.objects},
+                     {"first_date_added", date_added(d.first_date_added)},
+                     {"last_date_added", date_added(d.last_date_added)}});
+    }
+    print_json(out);
+    return kExitOk;
+  }
+  if (deliveries->empty()) {
+    fmt::print("no deliveries / 配信の記録はありません\n");
+    return kExitOk;
+  }
+  TextTable table({"seq", "at / 日時", "member / 会員", "collection / コレクション",
+                   "objects / 件数", "date_added first / 最初", "date_added last / 最後"});
+  std::size_t total = 0;
+  for (const auto& d : *deliveries) {
+    const server::TaxiiCollection* collection = taxii->collection(d.collection_id);
+    table.add({std::to_string(d.seq), format_rfc3339_seconds(d.at), d.member,
+               collection != nullptr ? fmt::format("{} ({})", d.collection_id, collection->title)
+                                     : d.collection_id,
+               std::to_string(d.objects), date_added(d.first_date_added),
+               date_added(d.last_date_added)});
+    total += d.objects;
+  }
+  table.print();
+  fmt::print("{} deliveries, {} objects / 配信 {} 件, オブジェクト {} 件\n", deliveries->size(),
+             total, deliveries->size(), total);
+  return kExitOk;
+}
+
 CLI::App* command(CLI::App* parent, const char* name, const char* description,
                   IntelCommands& commands, IntelCommand which, std::string full_name) {
   auto* sub = parent->add_subcommand(name, description);
@@ -702,6 +955,28 @@ void add_intel_commands(CLI::App& app, IntelCommands& c) {
                           "A provider's TLP wish, ORG=clear|green|amber|amber+strict|red "
                           "(repeatable)");
 
+  auto* publish =
+      command(intel, "publish",
+              "Analyst: publish a product into a TAXII collection (a provision to its audience)", c,
+              IntelCommand::publish, "intel publish");
+  publish->add_option("--id", c.id, "Product id")->required();
+  publish->add_option("--version", c.version, "Version (default: the latest)");
+  publish->add_option("--collection", c.collection, "Collection id ([[taxii.collections]])")
+      ->required();
+  publish->add_option("--legal-basis", c.legal_basis, "Legal basis / 根拠")->required();
+  publish->add_option("--purpose", c.purpose, "Purpose id / 目的")->required();
+  publish->add_option("--provider-tlp", c.provider_tlp,
+                      "A provider's TLP wish, ORG=clear|green|amber|amber+strict|red "
+                      "(repeatable)");
+
+  auto* deliveries =
+      command(intel, "deliveries", "Overseer/admin: members' fetches from TAXII collections", c,
+              IntelCommand::deliveries, "intel deliveries");
+  deliveries->add_option("--collection", c.collection_filter, "Only this collection id");
+  deliveries->add_option("--member", c.member_filter, "Only this member");
+  deliveries->add_option("--since", c.since, "From (RFC 3339)");
+  deliveries->add_option("--until", c.until, "Until, exclusive (RFC 3339)");
+
   auto* import_stix = command(intel, "import-stix", "Analyst: import a partner's STIX 2.1 bundle",
                               c, IntelCommand::import_stix, "intel import-stix");
   import_stix->add_option("file", c.file, "bundle.json")->required();
@@ -731,6 +1006,10 @@ std::optional<int> run_intel_commands(const IntelCommands& c) {
       return run_export_stix(c);
     case IntelCommand::import_stix:
       return run_import_stix(c);
+    case IntelCommand::publish:
+      return run_publish(c);
+    case IntelCommand::deliveries:
+      return run_deliveries(c);
   }
   return std::nullopt;
 }

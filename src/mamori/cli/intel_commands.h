@@ -7,6 +7,20 @@
 // MAMORI_TOKEN). Analysts and admins write and provide products; the overseer may list
 // provisions; operators have no access.
 //
+// Publishing into TAXII (`intel publish --id P --collection UUID --legal-basis … --purpose …
+// [--provider-tlp ORG=TLP]`, analysts and admins) is a provision to the collection's audience
+// (`audience` and its facts in [[taxii.collections]], server/taxii_config.h): intel::provide()
+// applies the dissemination rules with the collection's tier as the tier asked for, and a
+// release check refuses content whose decided tier is not the collection's or whose STIX
+// markings are stricter than the tier allows — every refusal is a provision.refused event and
+// nothing is stored. An allowed publication is recorded (provision.made, recipient
+// "taxii:<collection id>") before its STIX objects are added to the server's database in one
+// transaction; should that add fail, the provision stays recorded and nothing is added (the
+// ledger over-states, never under-states, what was given). `intel deliveries [--collection]
+// [--member] [--since] [--until]` (overseer and admins) lists what members fetched: each GET
+// of objects mamorid answered with objects, logged in its database (deliveries are not
+// provisions and not ledger events).
+//
 // Configuration, all optional:
 //   [intel]
 //   path = "intel.db"            # the products and provisions database (default: beside
@@ -35,6 +49,8 @@ enum class IntelCommand {
   provisions,
   export_stix,
   import_stix,
+  publish,
+  deliveries,
 };
 
 // The arguments of every intel command; each subcommand binds only the options it documents.
@@ -82,6 +98,12 @@ struct IntelCommands {
   std::vector<std::string> consent_to;
   std::vector<std::string> consent_for;
   std::optional<std::string> product_id;
+
+  // publish (also uses id, version, legal_basis, purpose, provider_tlp)
+  std::string collection;
+  // deliveries (also since, until)
+  std::optional<std::string> collection_filter;
+  std::optional<std::string> member_filter;
 };
 
 // Adds `intel` to the app; options bind to `commands`.

@@ -93,6 +93,15 @@ Result<Provision> provide(const Product& product, const ProvisionRequest& reques
     return refused(product, request, failed, services);
   }
 
+  if (services.release_check) {
+    if (auto refusal = services.release_check(decision, *content)) {
+      ProvisionDecision failed = decision;
+      failed.refusal = refusal->refusal;
+      failed.reason = std::move(refusal->reason);
+      return refused(product, request, failed, services);
+    }
+  }
+
   std::string name = provision_name(product, request.recipient);
   nlohmann::json body = provision_made_body(product, request, decision, *content);
   // The ledger first: a provision is recorded before its content is released.

@@ -2,10 +2,13 @@
 // intel/provision: making one provision — decide (dissemination.h), build the content
 // (recipient_content.h), record the provision on the ledger (events.h: provision.made) before
 // the content is released, then store it (intel_storage.h) for the inspection report. A
-// refusal, by the rules or because the content cannot be made clean, is recorded too
-// (provision.refused) and returned as an error carrying the reason.
+// refusal, by the rules, because the content cannot be made clean, or by the channel's release
+// check (below), is recorded too (provision.refused) and returned as an error carrying the
+// reason.
 
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "mamori/core/error.h"
 #include "mamori/core/time.h"
@@ -18,12 +21,25 @@
 
 namespace mamori::intel {
 
+// A channel's own condition on the content, checked after the rules allowed the provision and
+// the content was built, before anything is recorded as made: e.g. `mamori intel publish`
+// (a TAXII collection) requires the tier the collection holds and objects whose TLP marking the
+// collection's tier allows. A refusal it returns is recorded as provision.refused with its
+// reason, exactly like a refusal by the rules, and provide() returns it as the error.
+struct ReleaseRefusal {
+  ProvisionRefusal refusal = ProvisionRefusal::tier_not_allowed;
+  std::string reason = {};
+};
+using ReleaseCheck =
+    std::function<std::optional<ReleaseRefusal>(const ProvisionDecision&, const ProvisionContent&)>;
+
 // Borrowed; all must outlive the call.
 struct ProvisionServices {
   ledger::Ledger& ledger;
   IntelStorage& storage;
   const Clock& clock;
   SanitizerRules rules = {};
+  ReleaseCheck release_check = {};  // empty: no channel condition
 };
 
 struct Provision {

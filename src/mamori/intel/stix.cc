@@ -82,11 +82,26 @@ std::optional<Tlp> tlp_from_marking_id(std::string_view id) {
   return std::nullopt;
 }
 
+namespace {
+
+// The marking of tiers 1, 2 and 3 (stix.h): the one table of the tier/TLP relation.
+constexpr std::array<Tlp, 3> kTierTlp = {Tlp::kRed, Tlp::kAmberStrict, Tlp::kClear};
+
+constexpr bool known_tier(int tier) { return tier >= 1 && tier <= 3; }
+
+}  // namespace
+
 Tlp tlp_for_tier(int tier, std::optional<Tlp> provider_wish) {
-  Tlp base = Tlp::kRed;
-  if (tier == 2) base = Tlp::kAmberStrict;
-  if (tier == 3) base = Tlp::kClear;
+  const Tlp base = known_tier(tier) ? kTierTlp[static_cast<std::size_t>(tier - 1)] : Tlp::kRed;
   return provider_wish ? stricter(base, *provider_wish) : base;
+}
+
+Tlp max_tlp_for_tier(int tier) {
+  return known_tier(tier) ? kTierTlp[static_cast<std::size_t>(tier - 1)] : Tlp::kClear;
+}
+
+bool tlp_allowed_at_tier(Tlp tlp, int tier) {
+  return tlp_allowed_at_tier(tlp, max_tlp_for_tier(tier));
 }
 
 MarkingDefinition tlp_marking(Tlp tlp) {

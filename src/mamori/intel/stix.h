@@ -44,6 +44,15 @@ constexpr Tlp stricter(Tlp a, Tlp b) { return a < b ? b : a; }
 // T3 CLEAR: publication), made stricter by what the data's provider asked for. Tiers outside
 // 1..3 are RED.
 Tlp tlp_for_tier(int tier, std::optional<Tlp> provider_wish = std::nullopt);
+// The most restrictive TLP an object may carry where information of a tier goes (a TAXII
+// collection of that tier): the tier's own marking above, without provider wishes — T1 RED,
+// T2 AMBER+STRICT, T3 CLEAR. A provider's stricter wish therefore keeps its data out of less
+// sensitive collections instead of being lost. Tiers outside 1..3 allow CLEAR only. This and
+// tlp_for_tier read one table (stix.cc): the relation between tiers and TLP is defined once.
+Tlp max_tlp_for_tier(int tier);
+// True when an object marked `tlp` may be held at `tier` (tlp no stricter than the maximum).
+constexpr bool tlp_allowed_at_tier(Tlp tlp, Tlp tier_maximum) { return tlp <= tier_maximum; }
+bool tlp_allowed_at_tier(Tlp tlp, int tier);
 // The id of the TLP 2.0 extension-definition the markings reference.
 inline constexpr std::string_view kTlpExtensionId =
     "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";

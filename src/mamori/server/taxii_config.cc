@@ -1,10 +1,14 @@
 #include "mamori/server/taxii_config.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include "mamori/intel/dissemination.h"
 
 namespace mamori::server {
 namespace {
@@ -37,7 +41,71 @@ const toml::array* array_of_tables(const ConfigFile& file, std::string_view key,
   return array;
 }
 
+// Why a collection's audience facts do not fit together: the key at fault and the problem.
+struct AudienceProblem {
+  std::string_view key;
+  std::string message;
+};
+
+std::optional<AudienceProblem> audience_problem(const TaxiiCollection& c) {
+  using intel::RecipientClass;
+  if (!c.audience) {
+    if (!c.confidentiality_obligation.empty()) {
+      return AudienceProblem{"confidentiality_obligation",
+                             "is the audience's fact: set audience (council_member or "
+                             "designated_operator) too"};
+    }
+    if (c.council_member) {
+      return AudienceProblem{"council_member", "needs audience = \"designated_operator\""};
+    }
+    return std::nullopt;
+  }
+  const RecipientClass audience = *c.audience;
+  if (audience == RecipientClass::foreign_government) {
+    return AudienceProblem{"audience",
+                           "foreign_government cannot be a collection's audience: each provision "
+                           "to a foreign government needs its own confirmation of equivalent "
+                           "protection (use `mamori intel provide`)"};
+  }
+  const intel::DisseminationRule& rule = intel::rule_for(audience);
+  if (rule.type != intel::ProvisionType::tiered) {
+    return AudienceProblem{
+        "audience", fmt::format("{} receives {} provisions, not the tiered products a collection "
+                                "holds (agency, council_member, designated_operator or public)",
+                                intel::to_string(audience), intel::to_string(rule.type))};
+  }
+  if (c.council_member && audience != RecipientClass::designated_operator) {
+    return AudienceProblem{"council_member",
+                           "only for audience = \"designated_operator\" (council members are "
+                           "audience = \"council_member\")"};
+  }
+  if (!c.confidentiality_obligation.empty() && audience != RecipientClass::council_member &&
+      audience != RecipientClass::designated_operator) {
+    return AudienceProblem{"confidentiality_obligation",
+                           fmt::format("{} accepts no confidentiality obligation (only "
+                                       "council_member and designated_operator do)",
+                                       intel::to_string(audience))};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+Result<intel::Recipient> collection_recipient(const TaxiiCollection& collection) {
+  if (!collection.audience) {
+    return fail(
+        "collection {} ('{}') has no audience: set audience in its [[taxii.collections]] entry "
+        "to publish into it",
+        collection.id, collection.title);
+  }
+  intel::Recipient recipient;
+  recipient.id = "taxii:" + collection.id;
+  recipient.name = collection.title;
+  recipient.recipient_class = *collection.audience;
+  recipient.council_member = collection.council_member;
+  recipient.confidentiality_obligation = collection.confidentiality_obligation;
+  return recipient;
+}
 
 const TaxiiCollection* TaxiiConfig::collection(std::string_view id) const {
   auto it = std::ranges::find(collections, id, &TaxiiCollection::id);
@@ -117,7 +185,24 @@ Result<TaxiiConfig> load_taxii_config(const ConfigFile& file) {
       if (auto v = entry.integer("tier", 1, 3, true)) collection.tier = static_cast<int>(*v);
       if (auto v = entry.boolean("can_read")) collection.can_read = *v;
       if (auto v = entry.boolean("can_write")) collection.can_write = *v;
+      if (auto v = entry.string("audience")) {
+        auto audience = intel::parse_recipient_class(*v);
+        if (audience) {
+          collection.audience = *audience;
+        } else {
+          entry.error("audience", audience.error().message);
+        }
+      }
+      if (auto v = entry.string("confidentiality_obligation")) {
+        collection.confidentiality_obligation = *v;
+      }
+      if (auto v = entry.boolean("council_member")) collection.council_member = *v;
       entry.reject_unknown_keys();
+      if (entry.ok()) {
+        if (auto problem = audience_problem(collection)) {
+          entry.error(problem->key, problem->message);
+        }
+      }
       if (entry.ok()) config.collections.push_back(std::move(collection));
       errors.insert(errors.end(), entry.errors().begin(), entry.errors().end());
     }
@@ -176,6 +261,9 @@ Result<void> check_taxii_config(const TaxiiConfig& config) {
     if (!is_uuid(c.id)) return fail("collection '{}': id must be a UUID", c.title);
     if (!ids.insert(c.id).second) return fail("collection id {} appears twice", c.id);
     if (c.tier < 1 || c.tier > 3) return fail("collection {}: tier must be 1, 2 or 3", c.id);
+    if (auto problem = audience_problem(c)) {
+      return fail("collection {}: {}: {}", c.id, problem->key, problem->message);
+    }
   }
   std::set<std::string> names;
   for (const auto& m : config.members) {

@@ -22,6 +22,17 @@
 //   tier = 2                              # 1, 2 or 3: the tier of the products it holds
 //   can_read = true                       # default true
 //   can_write = true                      # members may contribute (default false)
+//   audience = "council_member"           # who the collection is for: a recipient class
+//                                         # (intel/recipient.h) of tiered provisions — agency,
+//                                         # council_member, designated_operator or public.
+//                                         # Without it `mamori intel publish` refuses the
+//                                         # collection (publishing is a provision to this
+//                                         # audience; it is never guessed from the tier)
+//   confidentiality_obligation = "council-rules-2026"  # council_member, designated_operator:
+//                                         # the 守秘義務 the audience accepted (the rules refuse
+//                                         # T2 without it)
+//   council_member = true                 # designated_operator only: the operators reading it
+//                                         # are council members (may receive T2)
 //   [[taxii.members]]
 //   name = "council-a"                    # also the provider label of its contributions
 //   password_hash = "$argon2id$v=19$…"    # `mamori users`-style crypto_pwhash_str string
@@ -29,6 +40,12 @@
 //   can_write = true
 //   share_contributions = false           # consent: other readers get what it contributes
 //                                         # (without it: only tier-1 members and itself)
+//
+// Publishing (`mamori intel publish`, cli/intel_commands.h) makes a provision to the collection's
+// audience, recipient id "taxii:<collection id>" (collection_recipient): the dissemination rules
+// decide it, with the collection's tier as the tier asked for, and it is on the ledger before
+// any object is stored. A foreign government is not an audience: its provisions need a
+// confirmation of equivalent protection for each product (`mamori intel provide`).
 //
 // Visibility (decided here, tested in tests/server): tier 1 is the most sensitive. A member of
 // tier t sees the collections of tier >= t (a T2 member sees T2 and T3 collections). Collections
@@ -39,12 +56,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mamori/core/config.h"
 #include "mamori/core/error.h"
+#include "mamori/intel/recipient.h"
 
 namespace mamori::server {
 
@@ -55,7 +74,15 @@ struct TaxiiCollection {
   int tier = 3;
   bool can_read = true;
   bool can_write = false;
+  // The audience publishing provides to; none: the collection cannot be published to.
+  std::optional<intel::RecipientClass> audience = {};
+  std::string confidentiality_obligation = {};  // the audience's 守秘義務 reference, or empty
+  bool council_member = false;                  // designated operators that are council members
 };
+
+// The recipient a publication into `collection` is provided to: id "taxii:<collection id>",
+// name the title, and the audience's facts. Fails when the collection has no audience.
+Result<intel::Recipient> collection_recipient(const TaxiiCollection& collection);
 
 struct TaxiiMember {
   std::string name = {};
@@ -102,8 +129,10 @@ bool is_uuid(std::string_view text);
 Result<TaxiiConfig> load_taxii_config(const ConfigFile& file);
 
 // What load_taxii_config checks beyond types, for configs built in code (tests, benches): api
-// root a single path segment, collection ids UUIDs and unique, tiers 1..3, member names unique
-// and non-empty, hashes of crypto_pwhash_str form, limits positive.
+// root a single path segment, collection ids UUIDs and unique, tiers 1..3, audiences classes of
+// tiered provisions other than foreign governments, council_member only for designated
+// operators and an obligation only for council members and designated operators, member names
+// unique and non-empty, hashes of crypto_pwhash_str form, limits positive.
 Result<void> check_taxii_config(const TaxiiConfig& config);
 
 }  // namespace mamori::server

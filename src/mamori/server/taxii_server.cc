@@ -501,6 +501,20 @@ struct TaxiiServer::Impl {
                    std::string_view object_id) {
     auto page = read_page(req, res, collection, member, use, object_id, true);
     if (!page) return;
+    if (!page->objects.empty()) {
+      // A delivery that cannot be logged is not made (taxii_server.h).
+      Delivery delivery;
+      delivery.at = clock->now();
+      delivery.member = member.name;
+      delivery.collection_id = collection.id;
+      delivery.objects = page->objects.size();
+      delivery.first_date_added = page->objects.front().date_added;
+      delivery.last_date_added = page->objects.back().date_added;
+      if (auto logged = store->record_delivery(delivery); !logged) {
+        send_error(res, 500, "the delivery log failed; nothing was served");
+        return;
+      }
+    }
     set_date_headers(res, *page);
     res.status = 200;
     res.set_content(envelope(*page), std::string(kTaxiiMediaType));
@@ -617,6 +631,11 @@ struct TaxiiServer::Impl {
       }
       if (object->spec_version != "2.1") {
         rejected[i] = fmt::format("/objects/{}: spec_version must be 2.1", i);
+        continue;
+      }
+      // The collection's tier bounds the markings it holds, whoever contributes.
+      if (auto allowed = check_collection_tier(*object, collection.tier); !allowed) {
+        rejected[i] = fmt::format("/objects/{}: {}", i, allowed.error().message);
         continue;
       }
       accepted.push_back(std::move(*object));

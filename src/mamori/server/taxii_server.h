@@ -9,8 +9,10 @@
 //        next, match[id], match[type], match[version] (last, first, all or timestamps),
 //        match[spec_version]; X-TAXII-Date-Added-First/Last headers
 //   POST /{root}/collections/{id}/objects/                         an envelope of objects → 202
-//        with a status resource; every object is judged by the intel STIX reader, the accepted
-//        ones stored with the member as provider ("provider:<name>")
+//        with a status resource; every object is judged by the intel STIX reader and re-checked
+//        against the collection's tier (a TLP marking stricter than the tier allows, e.g.
+//        TLP:RED in a T3 collection, is a failure naming the object id and the marking), the
+//        accepted ones stored with the member as provider ("provider:<name>")
 //   GET  /{root}/collections/{id}/objects/{object-id}/             the versions of one object
 //   GET  /{root}/collections/{id}/objects/{object-id}/versions/    its version list
 //   GET  /{root}/collections/{id}/manifest/                        manifest entries
@@ -22,6 +24,16 @@
 // (taxii_config.h explains the tier rule), 403 for a visible but forbidden action, 400 for bad
 // parameters, 422 for a body that is JSON but not an envelope of objects. `next` is the
 // date_added (microseconds) of the last object served; pagination is exact.
+//
+// Provisions and deliveries. Putting a product into a collection is a provision to the
+// collection's audience — the legal act — made by `mamori intel publish`: the dissemination
+// rules decide it and it is recorded on the ledger (provision.made) before any object is stored.
+// Each GET of objects (the objects endpoint or one object's) that returns objects is then only
+// a delivery: one member fetching what was already provided. Deliveries are not provisions and
+// not ledger events; they are logged in the server's own database (TaxiiStore::deliveries:
+// member, collection, count, date_added range, time) for the overseer (`mamori intel
+// deliveries`). A delivery that cannot be logged is not made (500). Manifests and version lists
+// carry no object content and are not deliveries.
 //
 // A successful password check is remembered as a keyed BLAKE2b digest of the password (key
 // random per process) so that argon2id runs once per member and password, not per request.

@@ -29,7 +29,9 @@ constexpr std::int64_t kApplicationId = 0x6d6d7478;
 //    timestamp as written in the object, which is what TAXII responses echo;
 //  - json is the object as accepted, served unchanged;
 //  - provider is "provider:<member>" for contributions, "" for mamori's own products.
-constexpr std::array<std::string_view, 1> kMigrations = {
+// Version 2: deliveries — one row per GET of objects that returned objects to a member; `at` is
+// server time in microseconds, first/last_date_added the range served.
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE objects (
   date_added    INTEGER PRIMARY KEY,
@@ -51,6 +53,18 @@ CREATE TABLE statuses (
   json          TEXT NOT NULL
 );
 )sql",
+    R"sql(
+CREATE TABLE deliveries (
+  seq              INTEGER PRIMARY KEY,
+  at               INTEGER NOT NULL,
+  member           TEXT    NOT NULL,
+  collection_id    TEXT    NOT NULL,
+  objects          INTEGER NOT NULL,
+  first_date_added INTEGER NOT NULL,
+  last_date_added  INTEGER NOT NULL
+);
+CREATE INDEX deliveries_at ON deliveries(at);
+)sql",
 };
 
 // Applies `fn` to the Common of an SDO/SRO; a marking definition has none.
@@ -65,6 +79,23 @@ void with_common(const intel::stix::StixObject& object, Fn&& fn) {
 
 }  // namespace
 
+std::optional<intel::stix::Tlp> strictest_tlp(std::span<const std::string> marking_refs) {
+  std::optional<intel::stix::Tlp> tlp;
+  for (const std::string& ref : marking_refs) {
+    if (auto marking = intel::stix::tlp_from_marking_id(ref)) {
+      tlp = tlp ? intel::stix::stricter(*tlp, *marking) : *marking;
+    }
+  }
+  return tlp;
+}
+
+Result<void> check_collection_tier(const NewObject& object, int collection_tier) {
+  if (!object.tlp || intel::stix::tlp_allowed_at_tier(*object.tlp, collection_tier)) return {};
+  return fail("object {} is marked {}, stricter than a tier-{} collection allows (at most {})",
+              object.id, intel::stix::tlp_name(*object.tlp), collection_tier,
+              intel::stix::tlp_name(intel::stix::max_tlp_for_tier(collection_tier)));
+}
+
 Result<NewObject> new_object(const intel::stix::StixObject& object) {
   auto text = intel::stix::write_object(object);
   if (!text) return fail(text.error());
@@ -75,7 +106,10 @@ Result<NewObject> new_object(const intel::stix::StixObject& object) {
   if (const auto* marking = std::get_if<intel::stix::MarkingDefinition>(&object)) {
     out.version = marking->created;
   }
-  with_common(object, [&](const intel::stix::Common& common) { out.version = common.modified; });
+  with_common(object, [&](const intel::stix::Common& common) {
+    out.version = common.modified;
+    out.tlp = strictest_tlp(common.object_marking_refs);
+  });
   out.version = intel::stix::truncate_to_millis(out.version);
   out.version_text = intel::stix::format_timestamp(out.version);
   return out;
@@ -102,6 +136,16 @@ Result<NewObject> new_object_from_json(std::string_view text) {
   if (!parsed) return fail("object {}: 'modified'/'created' is not a STIX timestamp", out.id);
   out.version = *parsed;
   out.version_text = *version;
+  if (auto refs = object.find("object_marking_refs"); refs != object.end()) {
+    if (!refs->is_array()) return fail("object {}: 'object_marking_refs' is not a list", out.id);
+    std::vector<std::string> ids;
+    for (const json& ref : *refs) {
+      if (!ref.is_string())
+        return fail("object {}: 'object_marking_refs' holds a non-string", out.id);
+      ids.push_back(ref.get<std::string>());
+    }
+    out.tlp = strictest_tlp(ids);
+  }
   out.json = std::string(text);
   return out;
 }
@@ -157,6 +201,11 @@ Result<std::vector<AddOutcome>> TaxiiStore::add(std::string_view collection_id,
   outcomes.reserve(objects.size());
   std::int64_t last = s.last_date_added;
   auto ok = s.in_transaction([&]() -> Result<void> {
+    // Another process may have added objects since (`mamori intel publish` beside mamorid):
+    // under the write lock the file's own maximum keeps date_added unique and increasing.
+    auto stored_last = s.db.query_int("SELECT COALESCE(MAX(date_added), 0) FROM objects");
+    if (!stored_last) return fail(stored_last.error());
+    last = std::max(last, *stored_last);
     auto insert = s.db.prepare(
         "INSERT INTO objects (date_added, collection_id, id, type, spec_version, version, "
         "version_text, provider, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
@@ -318,6 +367,60 @@ Result<std::optional<StatusRecord>> TaxiiStore::status(std::string_view id) {
   return std::optional<StatusRecord>{
       StatusRecord{std::string(statement->column_text(0)), std::string(statement->column_text(1)),
                    std::string(statement->column_text(2)), std::string(statement->column_text(3))}};
+}
+
+Result<std::int64_t> TaxiiStore::record_delivery(const Delivery& delivery) {
+  std::scoped_lock lock(mutex_);
+  auto statement = impl_->db.prepare(
+      "INSERT INTO deliveries (at, member, collection_id, objects, first_date_added, "
+      "last_date_added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!statement) return fail(statement.error());
+  statement->bind(1, delivery.at.micros());
+  statement->bind(2, std::string_view(delivery.member));
+  statement->bind(3, std::string_view(delivery.collection_id));
+  statement->bind(4, static_cast<std::int64_t>(delivery.objects));
+  statement->bind(5, delivery.first_date_added);
+  statement->bind(6, delivery.last_date_added);
+  if (auto ok = statement->run(); !ok) return fail("recording a delivery: {}", ok.error().message);
+  return impl_->db.last_insert_id();
+}
+
+Result<std::vector<Delivery>> TaxiiStore::deliveries(const DeliveryFilter& filter) {
+  std::string sql =
+      "SELECT seq, at, member, collection_id, objects, first_date_added, last_date_added "
+      "FROM deliveries WHERE 1";
+  int next_param = 1;
+  if (!filter.collection_id.empty()) sql += fmt::format(" AND collection_id = ?{}", next_param++);
+  if (!filter.member.empty()) sql += fmt::format(" AND member = ?{}", next_param++);
+  if (filter.since) sql += fmt::format(" AND at >= ?{}", next_param++);
+  if (filter.until) sql += fmt::format(" AND at < ?{}", next_param++);
+  sql += " ORDER BY seq";
+
+  std::scoped_lock lock(mutex_);
+  auto statement = impl_->db.prepare(sql);
+  if (!statement) return fail(statement.error());
+  int param = 1;
+  if (!filter.collection_id.empty()) {
+    statement->bind(param++, std::string_view(filter.collection_id));
+  }
+  if (!filter.member.empty()) statement->bind(param++, std::string_view(filter.member));
+  if (filter.since) statement->bind(param++, filter.since->micros());
+  if (filter.until) statement->bind(param++, filter.until->micros());
+  std::vector<Delivery> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    Delivery& d = out.emplace_back();
+    d.seq = statement->column_int(0);
+    d.at = Timestamp::from_micros(statement->column_int(1));
+    d.member = statement->column_text(2);
+    d.collection_id = statement->column_text(3);
+    d.objects = static_cast<std::size_t>(statement->column_int(4));
+    d.first_date_added = statement->column_int(5);
+    d.last_date_added = statement->column_int(6);
+  }
+  return out;
 }
 
 }  // namespace mamori::server

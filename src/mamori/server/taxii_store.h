@@ -5,7 +5,11 @@
 // `modified`, else `created`), with the provider label of whoever contributed it ("" for
 // mamori's own products) and a date_added: server time in microseconds, unique and increasing
 // across the file, so that pagination by date_added is exact (the `next` cursor is the last
-// date_added served). Thread-safe: one connection behind a mutex.
+// date_added served; adds read the file's latest date_added under the write lock, so another
+// process — `mamori intel publish` beside a running mamorid — may add too). It also logs
+// deliveries: every GET of objects that returned objects to a member (who, which collection,
+// how many, the date_added range), for the overseer. Thread-safe: one connection behind a
+// mutex.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,13 +35,46 @@ struct NewObject {
   Timestamp version = {};
   std::string version_text = {};  // the timestamp as it appears in the object
   std::string json = {};          // compact STIX JSON of the object
+  // The strictest TLP among its object_marking_refs (TLP 2.0 ids, and TLP 1.0 ids read as 2.0);
+  // none when it references no TLP marking definition.
+  std::optional<intel::stix::Tlp> tlp = {};
 };
 
 // From mamori's own model, written by the intel STIX writer.
 Result<NewObject> new_object(const intel::stix::StixObject& object);
 // From an object's JSON text (already validated by the intel STIX reader): reads id, type,
-// spec_version and modified/created. Errors name the property, never its value.
+// spec_version, modified/created and the TLP of object_marking_refs. Errors name the property,
+// never its value.
 Result<NewObject> new_object_from_json(std::string_view json);
+
+// The strictest TLP among marking references; none when none is a TLP marking definition.
+std::optional<intel::stix::Tlp> strictest_tlp(std::span<const std::string> marking_refs);
+
+// The re-check of every object stored into a collection (members' POSTs and `mamori intel
+// publish`): its TLP marking may be no stricter than the collection's tier allows
+// (intel::stix::max_tlp_for_tier). An object without a TLP marking takes the collection's.
+// The error names the object id and the marking, never the object's content.
+Result<void> check_collection_tier(const NewObject& object, int collection_tier);
+
+// A member's GET of a collection's objects that returned objects: one member fetching what
+// was already provided (the provision itself, `mamori intel publish`, is on the ledger).
+struct Delivery {
+  std::int64_t seq = 0;  // assigned by the store
+  Timestamp at = {};     // server time of the response
+  std::string member = {};
+  std::string collection_id = {};
+  std::size_t objects = 0;
+  std::int64_t first_date_added = 0;  // microseconds: the range of date_added served
+  std::int64_t last_date_added = 0;
+};
+
+// Empty/none fields match everything; `until` is exclusive.
+struct DeliveryFilter {
+  std::string collection_id = {};
+  std::string member = {};
+  std::optional<Timestamp> since = {};
+  std::optional<Timestamp> until = {};
+};
 
 struct StoredObject {
   std::string id;
@@ -101,6 +138,11 @@ class TaxiiStore {
 
   Result<void> put_status(const StatusRecord& status);
   Result<std::optional<StatusRecord>> status(std::string_view id);
+
+  // Records a delivery (`seq` is ignored) and returns its seq.
+  Result<std::int64_t> record_delivery(const Delivery& delivery);
+  // Deliveries in the order they were recorded.
+  Result<std::vector<Delivery>> deliveries(const DeliveryFilter& filter);
 
   ~TaxiiStore();
   TaxiiStore(const TaxiiStore&) = delete;
