@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "intel_product_sample.h"
 #include "workspace.h"
 
 namespace {
@@ -27,60 +28,7 @@ using mamori::testing::read_file;
 using mamori::testing::Workspace;
 using nlohmann::json;
 
-// Values that may not leave T1 (documentation ranges).
-constexpr const char* kCommInfoVictim = "198.51.100.77";
-constexpr const char* kCommInfoC2 = "203.0.113.45";
-constexpr const char* kCommInfoFinding = "finding-comm-e2e-4711";
-constexpr const char* kCommInfoNote = "NOTE-COMMINFO-E2E beacon every 60s";
-constexpr const char* kSecretIncident = "INC-SECRET-E2E Kanto Power intrusion";
-constexpr const char* kSecretActivity = "ATTACKER-DETAIL-E2E lateral movement via jump host";
-
-json labels(bool comm_info, bool secret = false) {
-  return {{"comm_info", comm_info}, {"shareable", false}, {"secret", secret}};
-}
-
-json part(const std::string& id, const std::string& kind, const std::string& value,
-          json part_labels, const std::string& indicator_type = "") {
-  json p = {{"id", id},           {"kind", kind},
-            {"value", value},     {"labels", part_labels},
-            {"essential", false}, {"generalisable", false}};
-  if (!indicator_type.empty()) p["indicator_type"] = indicator_type;
-  return p;
-}
-
-json note(const std::string& audience, const std::string& language, const std::string& text,
-          json note_labels = labels(false)) {
-  return {{"audience", audience}, {"language", language}, {"text", text}, {"labels", note_labels}};
-}
-
-json sample_product() {
-  json c2 = part("c2-address", "indicator", kCommInfoC2, labels(true), "ip");
-  c2["generalisable"] = true;
-  return {{"id", "apt-e2e"},
-          {"version", 0},
-          {"tier", "T1"},
-          {"title", "Beaconing to a C2 server"},
-          {"author", "analyst"},
-          {"created_at", "2026-11-01T00:00:00Z"},
-          {"parts",
-           {c2, part("victim-address", "indicator", kCommInfoVictim, labels(true), "ip"),
-            part("c2-domain", "indicator", "c2.example.net", labels(false), "domain"),
-            part("technique", "attack_technique", "T1071.001", labels(false)),
-            part("cve", "vulnerability", "CVE-2024-3400", labels(false)),
-            part("finding", "finding", kCommInfoFinding, labels(true)),
-            part("incident", "incident_summary", kSecretIncident, labels(false, true)),
-            part("activity", "text", kSecretActivity, labels(false, true))}},
-          {"notes",
-           {note("technical", "en", "Indicators and T1071.001 beaconing."),
-            note("technical", "ja", "指標と T1071.001 のビーコン通信。"),
-            note("technical", "en", kCommInfoNote, labels(true)),
-            note("strategic", "en", "A campaign against power utilities."),
-            note("strategic", "ja", "電力事業者を狙った攻撃活動。")}}};
-}
-
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
+using namespace mamori::testing::intel_sample;  // NOLINT(google-build-using-namespace)
 
 void expect_none_of(const std::string& text, std::initializer_list<const char*> values,
                     const std::string& where) {
@@ -114,8 +62,6 @@ class IntelCli : public ::testing::Test {
 };
 
 std::unique_ptr<Workspace> IntelCli::ws_;
-
-const std::string kBasis = "'重要電子計算機に対する不正な行為による被害の防止に関する法律'";
 
 TEST_F(IntelCli, Invariant_I8_ProvisionsCarryOnlyWhatTheirTierMayHold) {
   // Council member → T2: no comm_info (secrets may stay).

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "intel/stix_validation.h"
+#include "intel_product_sample.h"
 #include "mamori/core/time.h"
 #include "mamori/server/taxii_store.h"
 #include "workspace.h"
@@ -28,22 +29,13 @@ using mamori::testing::CommandRun;
 using mamori::testing::read_file;
 using mamori::testing::Workspace;
 using nlohmann::json;
+using namespace mamori::testing::intel_sample;  // NOLINT(google-build-using-namespace)
 
 constexpr const char* kPublic = "33333333-3333-4333-8333-333333333333";        // T3, public
 constexpr const char* kCouncil = "22222222-2222-4222-8222-222222222222";       // T2, obligation
 constexpr const char* kNoObligation = "22222222-2222-4222-8222-2222222222bb";  // T2, none
 constexpr const char* kOperators = "22222222-2222-4222-8222-2222222222cc";     // T2, operators
 constexpr const char* kNoAudience = "44444444-4444-4444-8444-444444444444";    // T3, no audience
-
-// Values that may not leave T1 (documentation ranges).
-constexpr const char* kCommInfoVictim = "198.51.100.77";
-constexpr const char* kCommInfoC2 = "203.0.113.45";
-constexpr const char* kCommInfoFinding = "finding-comm-pub-4711";
-constexpr const char* kCommInfoNote = "NOTE-COMMINFO-PUB beacon every 60s";
-constexpr const char* kSecretIncident = "INC-SECRET-PUB Kanto Power intrusion";
-constexpr const char* kSecretActivity = "ATTACKER-DETAIL-PUB lateral movement via jump host";
-
-const std::string kBasis = "'重要電子計算機に対する不正な行為による被害の防止に関する法律'";
 
 // One [[taxii.collections]] entry; `facts` are its audience lines.
 std::string collection_entry(const char* id, const char* title, int tier,
@@ -66,59 +58,12 @@ std::string taxii_section() {
          collection_entry(kNoAudience, "contributions", 3, "");
 }
 
-json labels(bool comm_info, bool secret = false) {
-  return {{"comm_info", comm_info}, {"shareable", false}, {"secret", secret}};
-}
-
-json part(const std::string& id, const std::string& kind, const std::string& value,
-          json part_labels, const std::string& indicator_type = "") {
-  json p = {{"id", id},           {"kind", kind},
-            {"value", value},     {"labels", part_labels},
-            {"essential", false}, {"generalisable", false}};
-  if (!indicator_type.empty()) p["indicator_type"] = indicator_type;
-  return p;
-}
-
-json note(const std::string& audience, const std::string& language, const std::string& text,
-          json note_labels = labels(false)) {
-  return {{"audience", audience}, {"language", language}, {"text", text}, {"labels", note_labels}};
-}
-
-json sample_product(const std::string& id = "apt-pub") {
-  json c2 = part("c2-address", "indicator", kCommInfoC2, labels(true), "ip");
-  c2["generalisable"] = true;
-  return {{"id", id},
-          {"version", 0},
-          {"tier", "T1"},
-          {"title", "Beaconing to a C2 server"},
-          {"author", "analyst"},
-          {"created_at", "2026-11-01T00:00:00Z"},
-          {"parts",
-           {c2, part("victim-address", "indicator", kCommInfoVictim, labels(true), "ip"),
-            part("c2-domain", "indicator", "c2.example.net", labels(false), "domain"),
-            part("technique", "attack_technique", "T1071.001", labels(false)),
-            part("cve", "vulnerability", "CVE-2024-3400", labels(false)),
-            part("finding", "finding", kCommInfoFinding, labels(true)),
-            part("incident", "incident_summary", kSecretIncident, labels(false, true)),
-            part("activity", "text", kSecretActivity, labels(false, true))}},
-          {"notes",
-           {note("technical", "en", "Indicators and T1071.001 beaconing."),
-            note("technical", "ja", "指標と T1071.001 のビーコン通信。"),
-            note("technical", "en", kCommInfoNote, labels(true)),
-            note("strategic", "en", "A campaign against power utilities."),
-            note("strategic", "ja", "電力事業者を狙った攻撃活動。")}}};
-}
-
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
-
 class Publish : public ::testing::Test {
  protected:
   void SetUp() override {
     ws_ = std::make_unique<Workspace>();
     ws_->write_config("[\"FF\"]", "run.db", /*approve=*/false, taxii_section());
-    std::ofstream(ws_->dir() / "product.json") << sample_product().dump(2);
+    std::ofstream(ws_->dir() / "product.json") << sample_product("apt-pub").dump(2);
     const CommandRun put = run("intel product put '" + path("product.json") + "'", "put");
     ASSERT_EQ(put.exit_code, 0) << put.err;
   }

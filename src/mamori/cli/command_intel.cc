@@ -429,22 +429,33 @@ int run_provide(const IntelCommands& args) {
   return kExitOk;
 }
 
+// --since and --until (RFC 3339), each error naming its option.
+Result<std::pair<std::optional<Timestamp>, std::optional<Timestamp>>> time_window(
+    const IntelCommands& args) {
+  std::pair<std::optional<Timestamp>, std::optional<Timestamp>> window;
+  if (args.since) {
+    auto t = parse_rfc3339(*args.since);
+    if (!t) return fail("--since: {}", t.error().message);
+    window.first = *t;
+  }
+  if (args.until) {
+    auto t = parse_rfc3339(*args.until);
+    if (!t) return fail("--until: {}", t.error().message);
+    window.second = *t;
+  }
+  return window;
+}
+
 int run_provisions(const IntelCommands& args) {
   auto session = open_intel(args, Need::inspect);
   if (!session) return report_intel_error(args, session.error());
   in::ProvisionQuery query;
   query.recipient_id = args.recipient_filter.value_or("");
   query.product_id = args.product_filter.value_or("");
-  if (args.since) {
-    auto t = parse_rfc3339(*args.since);
-    if (!t) return report_intel_error(args, Error{fmt::format("--since: {}", t.error().message)});
-    query.since = *t;
-  }
-  if (args.until) {
-    auto t = parse_rfc3339(*args.until);
-    if (!t) return report_intel_error(args, Error{fmt::format("--until: {}", t.error().message)});
-    query.until = *t;
-  }
+  auto window = time_window(args);
+  if (!window) return report_intel_error(args, window.error());
+  query.since = window->first;
+  query.until = window->second;
   auto provisions = session->storage->provisions(query);
   if (!provisions) return report_intel_error(args, provisions.error());
   if (args.json) {
@@ -817,16 +828,10 @@ int run_deliveries(const IntelCommands& args) {
     filter.collection_id = (*collection)->id;
   }
   filter.member = args.member_filter.value_or("");
-  if (args.since) {
-    auto t = parse_rfc3339(*args.since);
-    if (!t) return report_intel_error(args, Error{fmt::format("--since: {}", t.error().message)});
-    filter.since = *t;
-  }
-  if (args.until) {
-    auto t = parse_rfc3339(*args.until);
-    if (!t) return report_intel_error(args, Error{fmt::format("--until: {}", t.error().message)});
-    filter.until = *t;
-  }
+  auto window = time_window(args);
+  if (!window) return report_intel_error(args, window.error());
+  filter.since = window->first;
+  filter.until = window->second;
   std::error_code ec;
   if (!std::filesystem::exists(taxii->database, ec)) {
     return report_intel_error(
