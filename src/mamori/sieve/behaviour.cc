@@ -419,7 +419,11 @@ struct RuleBase {
   }
   // Clears the way's flag once the hold is over, so it can be evicted again.
   void expire_flag(Slot& slot, std::int64_t hold_until, Timestamp time) {
-    if ((slot.meta & kFlagged) == 0 || time.nanos < hold_until) return;
+    if (time.nanos < hold_until) return;
+    clear_flag(slot);
+  }
+  void clear_flag(Slot& slot) {
+    if ((slot.meta & kFlagged) == 0) return;
     slot.meta &= static_cast<std::uint16_t>(~kFlagged);
     --flagged_ways;
   }
@@ -737,9 +741,7 @@ struct BeaconRule : RuleBase {
 
   // A flagged pair that its context shows not to be a beacon loses its flag and hold.
   void unflag(Slot& slot, BeaconEntry& e) {
-    if ((slot.meta & kFlagged) == 0) return;
-    slot.meta &= static_cast<std::uint16_t>(~kFlagged);
-    --flagged_ways;
+    clear_flag(slot);
     e.hold_until = 0;
   }
 
