@@ -11,6 +11,9 @@ pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
 pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# The central deployment (issue 9): PostgreSQL's client library and the NATS C client.
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats)
 # Debian's compiled cpp-httplib: the header must see the library's CPPHTTPLIB_* defines, which
 # the pkg-config target carries (OpenSSL, zlib, brotli support).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -25,6 +25,22 @@ Result<std::uint64_t> Store::scan(const RecordQuery& query, const RecordVisitor&
   }
 }
 
+// Backends that are not a central store do not implement the ingest; the SQLite and
+// PostgreSQL backends override these.
+Result<RunId> Store::import_run(std::string_view /*run_key*/, const RunInfo& /*info*/) {
+  return fail("store: this backend cannot import runs from sensors");
+}
+
+Result<bool> Store::import_batch(RunId /*run*/, std::string_view /*batch_key*/,
+                                 std::span<const sieve::Record> /*records*/) {
+  return fail("store: this backend cannot import runs from sensors");
+}
+
+Result<void> Store::import_end(RunId /*run*/, const nlohmann::json& /*summary*/,
+                               Timestamp /*ended_at*/) {
+  return fail("store: this backend cannot import runs from sensors");
+}
+
 Result<std::unique_ptr<Store>> open_store(std::string_view url) {
   // SystemClock has no state, so one shared instance outlives every store.
   static const SystemClock system_clock;

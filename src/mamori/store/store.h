@@ -117,19 +117,25 @@ using RecordVisitor = std::function<Result<void>(const StoredRecord&)>;
 // Records a scan reads per page; see Store::scan.
 inline constexpr std::size_t kScanPageSize = 10'000;
 
-class Store {
+// The write side of a run, all a sieve needs: a Store, or a sensor's publisher that carries
+// the run to the central site (transport module, issue 9).
+class RunWriter {
  public:
-  virtual ~Store() = default;
+  virtual ~RunWriter() = default;
 
   // Records the start of a run and makes it durable; returns its id.
   virtual Result<RunId> begin_run(const RunInfo& info) = 0;
-  // Adds records to a run begun by this Store and not yet ended. May commit a full batch.
+  // Adds records to a run begun by this writer and not yet ended. May commit a full batch.
   // If any record fails sieve::validate_record, the call stores none of them.
   virtual Result<void> append(RunId run, std::span<const sieve::Record> records) = 0;
   // Makes everything appended so far durable.
   virtual Result<void> flush() = 0;
   // Flushes, then marks the run ended with its summary (the sieve's counters).
   virtual Result<void> end_run(RunId run, const nlohmann::json& summary, Timestamp ended_at) = 0;
+};
+
+class Store : public RunWriter {
+ public:
 
   virtual Result<std::vector<StoredRecord>> query(const RecordQuery& query) = 0;
   // The records query(query) would return, in the same order, handed to `visit` one at a time
@@ -154,6 +160,20 @@ class Store {
   virtual Result<RetentionResult> delete_expired(Timestamp as_of) = 0;
   // Number of records with expires_at <= as_of (what delete_expired(as_of) would delete).
   virtual Result<std::uint64_t> count_expired(Timestamp as_of) = 0;
+
+  // Central ingest (issue 9). Records that travelled from a sensor may arrive more than once
+  // (redelivery after a consumer restart or the loss of a NATS node); these apply them
+  // exactly once. Keys are the sensor's names, unique per sensor run and per batch.
+  //
+  // The central id of the run named `run_key`, created (durably) on first sight; later calls
+  // with the same key return the same id whatever `info` says.
+  virtual Result<RunId> import_run(std::string_view run_key, const RunInfo& info);
+  // In one transaction: appends `records` to `run` and remembers `batch_key`. Returns false,
+  // changing nothing, when a batch with this key was imported before. Durable on return.
+  virtual Result<bool> import_batch(RunId run, std::string_view batch_key,
+                                    std::span<const sieve::Record> records);
+  // Marks an imported run ended with its summary, like end_run(); a repeat changes nothing.
+  virtual Result<void> import_end(RunId run, const nlohmann::json& summary, Timestamp ended_at);
 };
 
 // Opens (creating and migrating if needed) the store named by `url`:

@@ -2,7 +2,7 @@
 
 namespace mamori::store {
 
-StoreSink::StoreSink(Store& store, RunId run, std::chrono::milliseconds flush_interval,
+StoreSink::StoreSink(RunWriter& store, RunId run, std::chrono::milliseconds flush_interval,
                      std::size_t batch)
     : store_(store), run_(run), flush_interval_(flush_interval), batch_(batch) {
   buffer_.reserve(batch_);

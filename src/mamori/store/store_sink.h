@@ -1,8 +1,9 @@
 #pragma once
-// store/store_sink: the sieve's RecordSink that writes records into a Store. Records are
-// appended in small batches and flushed at most `flush_interval` after they were emitted
-// (checked by tick(), which the run loop calls regularly), so a kill -9 loses only records of
-// flows still open plus at most one flush interval of closed ones.
+// store/store_sink: the sieve's RecordSink that writes records into a RunWriter (a Store, or a
+// sensor's publisher). Records are appended in small batches and flushed at most
+// `flush_interval` after they were emitted (checked by tick(), which the run loop calls
+// regularly), so a kill -9 loses only records of flows still open plus at most one flush
+// interval of closed ones.
 
 #include <chrono>
 #include <optional>
@@ -15,7 +16,7 @@ namespace mamori::store {
 
 class StoreSink final : public sieve::RecordSink {
  public:
-  StoreSink(Store& store, RunId run,
+  StoreSink(RunWriter& store, RunId run,
             std::chrono::milliseconds flush_interval = std::chrono::milliseconds(100),
             std::size_t batch = 512);
 
@@ -31,7 +32,7 @@ class StoreSink final : public sieve::RecordSink {
  private:
   void append_buffer();
 
-  Store& store_;
+  RunWriter& store_;
   RunId run_;
   std::chrono::milliseconds flush_interval_;
   std::size_t batch_;
