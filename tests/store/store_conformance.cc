@@ -708,5 +708,129 @@ TEST_P(StoreConformance, Invariant_I6_DeleteExpiredDeletesExactlyTheExpired) {
   EXPECT_EQ(must(store().count(everything()), "count new"), 2u);
 }
 
+// ---- Central ingest (issue 9): exactly-once import of redelivered runs and batches ----
+
+TEST_P(StoreConformance, ImportRunIsIdempotentByKey) {
+  const RunId a = must(store().import_run("gw-1/run-1", run_info("gw-1")), "import_run a");
+  RunInfo other = run_info("somebody-else");
+  other.input = "live:eth9";
+  EXPECT_EQ(must(store().import_run("gw-1/run-1", other), "import_run a again"), a);
+  const RunId b = must(store().import_run("gw-2/run-1", run_info("gw-2")), "import_run b");
+  EXPECT_NE(a, b);
+  EXPECT_FALSE(store().import_run("", run_info()));
+  EXPECT_FALSE(store().import_run("gw-3/bad", run_with_retention("gw-3", Duration{0})));
+  const auto runs = must(store().runs(), "runs");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, a);
+  EXPECT_EQ(runs[0].info.sensor, "gw-1");  // the first sight's info stays
+  EXPECT_EQ(runs[0].info.input, "pcap:fixture.pcap");
+  EXPECT_EQ(runs[1].id, b);
+  // A local run and an imported one live side by side.
+  const RunId local = must(store().begin_run(run_info("local")), "begin_run");
+  EXPECT_NE(local, a);
+  EXPECT_NE(local, b);
+}
+
+TEST_P(StoreConformance, ImportBatchAppliesEachKeyOnce) {
+  clock_.set(kStart + Duration::seconds(60));
+  const RunId a =
+      must(store().import_run("gw-1/run-1", run_with_retention("gw-1", kDay)), "import_run a");
+  const RunId b = must(store().import_run("gw-2/run-1", run_info("gw-2")), "import_run b");
+  const auto first = make_records(0, 10, 31);
+  EXPECT_TRUE(must(store().import_batch(a, "batch-1", first), "import 1"));
+  EXPECT_FALSE(must(store().import_batch(a, "batch-1", first), "import 1 again"));
+  // A redelivery with other contents is still the same batch: ignored.
+  EXPECT_FALSE(must(store().import_batch(a, "batch-1", make_records(50, 3, 31)), "import 1'"));
+  EXPECT_TRUE(must(store().import_batch(a, "batch-2", make_records(10, 5, 31)), "import 2"));
+  // Batch keys belong to their run: run b's batch-1 is another batch.
+  EXPECT_TRUE(must(store().import_batch(b, "batch-1", make_records(15, 4, 31)), "import b1"));
+  EXPECT_FALSE(must(store().import_batch(b, "batch-1", make_records(15, 4, 31)), "b1 again"));
+  // An empty batch is remembered too.
+  EXPECT_TRUE(must(store().import_batch(b, "batch-2", {}), "import empty"));
+  EXPECT_FALSE(must(store().import_batch(b, "batch-2", {}), "import empty again"));
+
+  EXPECT_EQ(must(store().count(everything()), "count"), 19u);
+  EXPECT_EQ(must(store().count({.run = a, .limit = 0}), "count a"), 15u);
+  const auto stored = must(store().query({.run = a, .limit = 0}), "query a");
+  ASSERT_EQ(stored.size(), 15u);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(sequence_of(stored[i].record), i) << i;
+    EXPECT_EQ(stored[i].stored_at, kStart + Duration::seconds(60));
+    EXPECT_EQ(stored[i].expires_at, kStart + Duration::seconds(60) + kDay);
+  }
+  EXPECT_EQ(stored.front().record, first.front());
+  const auto runs = must(store().runs(), "runs");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].records, 15u);
+  EXPECT_EQ(runs[1].records, 4u);
+  // Imported records are ordinary records: rule queries and retention see them.
+  EXPECT_EQ(must(store().count_expired(kStart + Duration::seconds(60) + kDay), "expired"), 15u);
+}
+
+TEST_P(StoreConformance, ImportBatchThatFailsRemembersNothing) {
+  const RunId run = must(store().import_run("gw-1/run-1", run_info()), "import_run");
+  auto records = make_records(0, 4, 8);
+  records[2].flow_id = "not-hex";
+  ASSERT_FALSE(store().import_batch(run, "batch-1", records));
+  EXPECT_EQ(must(store().count(everything()), "count"), 0u);
+  records[2].flow_id = flow_id_for(2);
+  EXPECT_TRUE(must(store().import_batch(run, "batch-1", records), "import fixed"));
+  EXPECT_EQ(must(store().count(everything()), "count"), 4u);
+  EXPECT_FALSE(store().import_batch(run + 1000, "batch-1", records));
+  EXPECT_FALSE(store().import_batch(run, "", records));
+  // A local run is not an import target.
+  const RunId local = must(store().begin_run(run_info("local")), "begin_run");
+  EXPECT_FALSE(store().import_batch(local, "batch-1", records));
+  EXPECT_EQ(must(store().count(everything()), "count"), 4u);
+}
+
+TEST_P(StoreConformance, ImportEndIsIdempotent) {
+  const RunId run = must(store().import_run("gw-1/run-1", run_info()), "import_run");
+  must(store().import_batch(run, "batch-1", make_records(0, 3, 2)), "import");
+  const nlohmann::json summary = {{"packets", 10}};
+  const Timestamp ended = kStart + Duration::seconds(5);
+  must(store().import_end(run, summary, ended), "import_end");
+  must(store().import_end(run, {{"packets", 99}}, ended + Duration::seconds(1)), "again");
+  EXPECT_FALSE(store().import_end(run + 1000, summary, ended));
+  // A local run is ended by end_run(), not by the ingest.
+  const RunId local = must(store().begin_run(run_info("local")), "begin_run");
+  EXPECT_FALSE(store().import_end(local, summary, ended));
+  must(store().end_run(local, summary, ended), "end_run local");
+  const auto runs = must(store().runs(), "runs");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].ended_at, ended);
+  EXPECT_EQ(runs[0].summary, summary);
+  EXPECT_EQ(runs[0].records, 3u);
+}
+
+// The keys are in the database, not in the connection: after a reopen (a restarted consumer)
+// and from a second connection (another consumer), repeats are still recognized.
+TEST_P(StoreConformance, ImportKeysSurviveReopenAndAreSharedBetweenConnections) {
+  if (!GetParam().shared) GTEST_SKIP() << "backend cannot reopen";
+  const RunId run = must(store().import_run("gw-1/run-1", run_info()), "import_run");
+  EXPECT_TRUE(must(store().import_batch(run, "batch-1", make_records(0, 6, 4)), "import"));
+  // Durable on return: another connection sees the batch without any flush.
+  auto other = open_another();
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(must(other->count(everything()), "count other"), 6u);
+  EXPECT_EQ(must(other->import_run("gw-1/run-1", run_info("x")), "import_run other"), run);
+  EXPECT_FALSE(must(other->import_batch(run, "batch-1", make_records(0, 6, 4)), "repeat other"));
+  other.reset();
+  reopen();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(must(store().import_run("gw-1/run-1", run_info()), "import_run again"), run);
+  EXPECT_FALSE(must(store().import_batch(run, "batch-1", make_records(0, 6, 4)), "repeat"));
+  EXPECT_TRUE(must(store().import_batch(run, "batch-2", make_records(6, 2, 4)), "next"));
+  must(store().import_end(run, nlohmann::json::object(), kStart), "import_end");
+  reopen();
+  ASSERT_NE(store_, nullptr);
+  must(store().import_end(run, {{"late", true}}, kStart), "import_end after reopen");
+  const auto runs = must(store().runs(), "runs");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].records, 8u);
+  EXPECT_EQ(runs[0].summary, nlohmann::json::object());
+  EXPECT_EQ(must(store().count(everything()), "count"), 8u);
+}
+
 }  // namespace
 }  // namespace mamori::store::testing

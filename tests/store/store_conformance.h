@@ -9,7 +9,8 @@
 // The suite covers round trips (IPv4, IPv6, unicode, absent optional fields), every query
 // filter alone and in every combination against a reference model, paging, run bookkeeping,
 // a concurrent reader while a writer commits, reopening after close, and retention (I6):
-// stored_at/expires_at stamping from the injected clock and delete_expired against a model.
+// stored_at/expires_at stamping from the injected clock and delete_expired against a model,
+// and the central ingest (import_run/import_batch/import_end applied exactly once).
 
 #include <functional>
 #include <memory>

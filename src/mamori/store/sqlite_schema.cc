@@ -35,7 +35,7 @@ namespace {
 //  - users, api_tokens (SHA-256 hex digests only, never tokens) and consents (the JSON of
 //    governance::consent_to_json is the source of truth; the other columns index it) hold
 //    governance/storage.h.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE runs (
   id           INTEGER PRIMARY KEY,
@@ -130,6 +130,20 @@ CREATE INDEX consents_user ON consents(user);
     R"sql(
 ALTER TABLE records ADD COLUMN src_epoch INTEGER NOT NULL DEFAULT 0 CHECK (src_epoch >= 0);
 ALTER TABLE records ADD COLUMN dst_epoch INTEGER NOT NULL DEFAULT 0 CHECK (dst_epoch >= 0);
+)sql",
+    // 4: central ingest (issue 9). Runs imported from a sensor carry its key for the run
+    // (NULL for local runs; NULLs are distinct in a UNIQUE index), and import_batches
+    // remembers every imported batch key, so a redelivered batch is applied once.
+    R"sql(
+ALTER TABLE runs ADD COLUMN run_key TEXT;
+CREATE UNIQUE INDEX runs_run_key ON runs(run_key);
+CREATE TABLE import_batches (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  batch_key   TEXT    NOT NULL,
+  imported_at INTEGER NOT NULL,
+  records     INTEGER NOT NULL,
+  PRIMARY KEY (run_id, batch_key)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -395,7 +395,142 @@ class SqliteStore final : public Store {
     return static_cast<std::uint64_t>(*row ? statement->column_int(0) : 0);
   }
 
+  // Central ingest (store.h). Imported runs are not "open": append() and end_run() refuse
+  // them, only the import_* calls write them.
+  Result<RunId> import_run(std::string_view run_key, const RunInfo& info) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (run_key.empty()) return fail("store: import_run needs a run key");
+    if (auto ok = check_retention(info.retention); !ok) return fail(ok.error());
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    // OR IGNORE: a run with this key exists already (retention was checked above, the other
+    // columns have no constraint that could be ignored).
+    auto insert = db_.prepare(
+        "INSERT OR IGNORE INTO runs (sensor, started_at, config_hash, ruleset_hash, input, "
+        "approval_id, legal_basis, agreement_id, retention_seconds, run_key) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!insert) return fail(insert.error());
+    insert->bind(1, std::string_view(info.sensor));
+    insert->bind(2, info.started_at.micros());
+    insert->bind(3, std::string_view(info.config_hash));
+    insert->bind(4, std::string_view(info.ruleset_hash));
+    insert->bind(5, std::string_view(info.input));
+    insert->bind(6, std::string_view(info.approval_id));
+    insert->bind(7, std::string_view(info.legal_basis));
+    insert->bind(8, std::string_view(info.agreement_id));
+    insert->bind(9, info.retention.nanos / 1'000'000'000);
+    insert->bind(10, run_key);
+    if (auto ok = insert->run(); !ok)
+      return fail("store: cannot import run: {}", ok.error().message);
+    auto select = db_.prepare("SELECT id, retention_seconds FROM runs WHERE run_key = ?1");
+    if (!select) return fail(select.error());
+    select->bind(1, run_key);
+    auto row = select->step();
+    if (!row || !*row) return fail("store: cannot import run: its row is missing");
+    const RunId id = select->column_int(0);
+    imported_runs_[id] = select->column_int(1) * 1'000'000;
+    return id;
+  }
+
+  Result<bool> import_batch(RunId run, std::string_view batch_key,
+                            std::span<const sieve::Record> records) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (batch_key.empty()) return fail("store: import_batch needs a batch key");
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (auto ok = sieve::validate_record(records[i]); !ok) {
+        return fail("store: record {} of {}: {}", i, records.size(), ok.error().message);
+      }
+    }
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto retention = imported_retention(run);
+    if (!retention) return fail(retention.error());
+    // Durable on return, also against power loss: the commit syncs even under sync=normal.
+    const bool switch_sync = !options_.synchronous_full;
+    if (switch_sync) {
+      if (auto ok = db_.exec("PRAGMA synchronous = FULL"); !ok) return fail(ok.error());
+    }
+    auto imported = import_locked(run, batch_key, records, *retention);
+    if (switch_sync) (void)db_.exec("PRAGMA synchronous = NORMAL");
+    if (!imported) {
+      return fail("store: import of a batch of run {} failed, nothing stored: {}", run,
+                  imported.error().message);
+    }
+    return *imported;
+  }
+
+  Result<void> import_end(RunId run, const nlohmann::json& summary, Timestamp ended_at) override {
+    if (auto ok = check_writable(); !ok) return fail(ok.error());
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto exists = db_.prepare("SELECT count(*) FROM runs WHERE id = ?1 AND run_key IS NOT NULL");
+    if (!exists) return fail(exists.error());
+    exists->bind(1, std::int64_t{run});
+    auto row = exists->step();
+    if (!row || !*row || exists->column_int(0) == 0) {
+      return fail("store: run {} was not imported", run);
+    }
+    auto statement = db_.prepare(
+        "UPDATE runs SET ended_at = ?1, summary = ?2 WHERE id = ?3 AND ended_at IS NULL");
+    if (!statement) return fail(statement.error());
+    statement->bind(1, ended_at.micros());
+    statement->bind(2, std::string_view(dump_json(summary)));
+    statement->bind(3, std::int64_t{run});
+    if (auto ok = statement->run(); !ok)
+      return fail("store: cannot end imported run {}: {}", run, ok.error().message);
+    return {};
+  }
+
  private:
+  Result<std::int64_t> imported_retention(RunId run) {
+    if (const auto found = imported_runs_.find(run); found != imported_runs_.end()) {
+      return found->second;
+    }
+    auto statement =
+        db_.prepare("SELECT retention_seconds FROM runs WHERE id = ?1 AND run_key IS NOT NULL");
+    if (!statement) return fail(statement.error());
+    statement->bind(1, std::int64_t{run});
+    auto row = statement->step();
+    if (!row) return fail("store: cannot look up run {}: {}", run, row.error().message);
+    if (!*row) return fail("store: run {} was not imported", run);
+    return imported_runs_[run] = statement->column_int(0) * 1'000'000;
+  }
+
+  // One transaction: remember the key (or return false), insert the records, commit.
+  Result<bool> import_locked(RunId run, std::string_view batch_key,
+                             std::span<const sieve::Record> records, std::int64_t retention) {
+    if (auto ok = db_.exec("BEGIN IMMEDIATE"); !ok) return fail(ok.error());
+    transaction_open_ = true;
+    auto body = [&]() -> Result<bool> {
+      auto remember = db_.prepare(
+          "INSERT OR IGNORE INTO import_batches (run_id, batch_key, imported_at, records) "
+          "VALUES (?1, ?2, ?3, ?4)");
+      if (!remember) return fail(remember.error());
+      const std::int64_t stored_at = clock_.now().micros();
+      remember->bind(1, std::int64_t{run});
+      remember->bind(2, batch_key);
+      remember->bind(3, stored_at);
+      remember->bind(4, static_cast<std::int64_t>(records.size()));
+      if (auto ok = remember->run(); !ok) return fail(ok.error());
+      if (db_.changes() == 0) return false;
+      for (const auto& record : records) {
+        if (auto ok = insert(run, record, stored_at, stored_at + retention); !ok) {
+          return fail(ok.error());
+        }
+      }
+      return true;
+    };
+    auto outcome = body();
+    if (!outcome || !*outcome) {
+      rollback();
+      return outcome;
+    }
+    if (auto ok = db_.exec("COMMIT"); !ok) {
+      rollback();
+      return fail(ok.error());
+    }
+    transaction_open_ = false;
+    pending_ = 0;
+    return true;
+  }
+
   static Result<void> check_retention(Duration retention) {
     if (retention.nanos <= 0 || retention.nanos % 1'000'000'000 != 0 || retention > kMaxRetention) {
       return fail(
@@ -521,7 +656,8 @@ class SqliteStore final : public Store {
   Statement insert_record_;
   Statement insert_match_;
   std::unordered_map<std::string, Statement> queries_;
-  std::map<RunId, std::int64_t> open_runs_;  // open run → its retention in µs
+  std::map<RunId, std::int64_t> open_runs_;      // open run → its retention in µs
+  std::map<RunId, std::int64_t> imported_runs_;  // imported run → its retention in µs
   bool transaction_open_ = false;
   std::size_t pending_ = 0;
 };

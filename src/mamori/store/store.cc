@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mamori/store/postgres_store.h"
 #include "mamori/store/sqlite_options.h"
 #include "mamori/store/sqlite_store.h"
 
@@ -48,6 +49,12 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url) {
 }
 
 Result<std::unique_ptr<Store>> open_store(std::string_view url, const Clock& clock) {
+  // postgres://… and postgresql://… are libpq URIs as they stand; postgres:REST hands REST
+  // (a keyword/value conninfo or a URI) to libpq.
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return open_postgres_store(std::string(url), clock);
+  }
+  if (url.starts_with("postgres:")) return open_postgres_store(std::string(url.substr(9)), clock);
   auto options = parse_store_url(url);
   if (!options) return fail(options.error());
   return open_sqlite_store(*options, clock);

@@ -1,6 +1,6 @@
 #pragma once
 // store/store: where selected machine-information records live after the sieve. One
-// interface, several backends (SQLite now, PostgreSQL later), one conformance suite
+// interface, several backends (SQLite; PostgreSQL for the central site), one conformance suite
 // (tests/store/store_conformance.h) that every backend passes.
 //
 // Contract shared by all backends:
@@ -136,7 +136,6 @@ class RunWriter {
 
 class Store : public RunWriter {
  public:
-
   virtual Result<std::vector<StoredRecord>> query(const RecordQuery& query) = 0;
   // The records query(query) would return, in the same order, handed to `visit` one at a time
   // instead of collected: for bulk reads (analysis of millions of records), where a vector
@@ -168,18 +167,27 @@ class Store : public RunWriter {
   // The central id of the run named `run_key`, created (durably) on first sight; later calls
   // with the same key return the same id whatever `info` says.
   virtual Result<RunId> import_run(std::string_view run_key, const RunInfo& info);
-  // In one transaction: appends `records` to `run` and remembers `batch_key`. Returns false,
-  // changing nothing, when a batch with this key was imported before. Durable on return.
+  // In one transaction: appends `records` to `run` (an id import_run returned, on any
+  // connection) and remembers `batch_key`. Returns false, changing nothing, when a batch with
+  // this key was imported into this run before (keys are per run; the contents of a repeat
+  // are not compared). Durable on return (SQLite: this commit syncs even under sync=normal).
+  // If a record fails sieve::validate_record, nothing is stored and the key is not
+  // remembered. A run that import_end marked ended still takes batches with new keys
+  // (redelivery after a consumer restart can reorder them). Records are stamped like
+  // append()'s: stored_at = the store's clock, expires_at = stored_at + the run's retention.
   virtual Result<bool> import_batch(RunId run, std::string_view batch_key,
                                     std::span<const sieve::Record> records);
-  // Marks an imported run ended with its summary, like end_run(); a repeat changes nothing.
+  // Marks an imported run ended with its summary, like end_run(); a repeat changes nothing
+  // (the first summary stays). Fails for a run that was not imported.
   virtual Result<void> import_end(RunId run, const nlohmann::json& summary, Timestamp ended_at);
 };
 
 // Opens (creating and migrating if needed) the store named by `url`:
 //   sqlite:PATH[?options]   an SQLite database file (see sqlite_store.h for options)
 //   sqlite::memory:         a private in-memory database (tests)
-//   postgres:…              reserved for the central PostgreSQL backend (not built yet)
+//   postgres:CONNINFO       the central PostgreSQL backend; CONNINFO is a libpq keyword/value
+//                           string or URI (see postgres_store.h); postgres://… and
+//                           postgresql://… URIs are accepted as the whole URL too
 // Records are stamped with the system clock.
 Result<std::unique_ptr<Store>> open_store(std::string_view url);
 // The same with an injected clock (tests); `clock` must outlive the store.
