@@ -1,8 +1,63 @@
 #include "mamori/sieve/run_summary.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace mamori::sieve {
+
+namespace {
+
+void add(CategoryCounters& into, const CategoryCounters& from) {
+  into.packets += from.packets;
+  into.bytes += from.bytes;
+  into.flows += from.flows;
+  into.selected_flows += from.selected_flows;
+}
+
+void add(BehaviourRuleSummary& into, const BehaviourRuleSummary& from) {
+  into.capacity += from.capacity;
+  into.admitted += from.admitted;
+  into.refused += from.refused;
+  into.evicted += from.evicted;
+  into.flagged += from.flagged;
+  into.selections += from.selections;
+}
+
+}  // namespace
+
+void RunSummary::merge(const RunSummary& other) {
+  if (other.packets > 0) {
+    if (packets == 0 || other.first_packet < first_packet) first_packet = other.first_packet;
+    if (packets == 0 || last_packet < other.last_packet) last_packet = other.last_packet;
+  }
+  packets += other.packets;
+  bytes += other.bytes;
+  for (std::size_t i = 0; i < by_category.size(); ++i) add(by_category[i], other.by_category[i]);
+  dropped_domestic_packets += other.dropped_domestic_packets;
+  dropped_unauthorized_packets += other.dropped_unauthorized_packets;
+  dropped_undecodable_packets += other.dropped_undecodable_packets;
+  dropped_outside_agreement_packets += other.dropped_outside_agreement_packets;
+  for (std::size_t i = 0; i < decode.by_status.size(); ++i) {
+    decode.by_status[i] += other.decode.by_status[i];
+  }
+  flows += other.flows;
+  selected_flows += other.selected_flows;
+  records += other.records;
+  flows_evicted += other.flows_evicted;
+  flows_recalled += other.flows_recalled;
+  truncated_inspections += other.truncated_inspections;
+  behaviour_memory_bytes += other.behaviour_memory_bytes;
+  if (behaviour.empty()) {
+    behaviour = other.behaviour;
+  } else {
+    for (std::size_t i = 0; i < std::min(behaviour.size(), other.behaviour.size()); ++i) {
+      add(behaviour[i], other.behaviour[i]);
+    }
+  }
+  wall_seconds = std::max(wall_seconds, other.wall_seconds);
+  if (input_error.empty()) input_error = other.input_error;
+}
 
 nlohmann::json RunSummary::to_json() const {
   nlohmann::json categories = nlohmann::json::object();

@@ -57,6 +57,12 @@ struct RunSummary {
   double wall_seconds = 0;
   std::string input_error;  // set when the input ended with an error (after all good packets)
 
+  // Adds the counters of `other`, a summary of another shard of the same run (same ruleset):
+  // counters and behaviour rule counters (matched by position) sum, packet times widen,
+  // wall_seconds is the longer one, input_error the first set. Summing the shards of a sharded
+  // sieve gives what one sieve would count.
+  void merge(const RunSummary& other);
+
   double gbit_per_second() const {
     return wall_seconds > 0 ? static_cast<double>(bytes) * 8 / wall_seconds / 1e9 : 0;
   }

@@ -15,6 +15,7 @@
 #include "mamori/flow/flow_table.h"
 #include "mamori/sieve/behaviour.h"
 #include "mamori/sieve/behaviour_rule.h"
+#include "mamori/sieve/shard.h"
 
 namespace mamori::sieve {
 namespace {
@@ -120,15 +121,17 @@ Result<std::vector<BehaviourRule>> behaviour_rules(const CompiledRuleset& rules)
 
 }  // namespace
 
-struct Sieve::State {
+// One sieve's state. A sieve with workers = 1 is one State driven directly; a sharded sieve
+// drives one State per shard through the ShardWorker interface (sieve/shard.h).
+struct Sieve::State final : detail::ShardWorker {
   State(const SieveConfig& config, const scope::Classifier& classifier,
         const CompiledRuleset& rules, RecordSink& sink, flow::FlowTable table)
       : config(config), classifier(classifier), rules(rules), sink(sink), flows(std::move(table)) {}
-  ~State() { OPENSSL_cleanse(flow_id_key.data(), flow_id_key.size()); }
+  ~State() override { OPENSSL_cleanse(flow_id_key.data(), flow_id_key.size()); }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
-  const SieveConfig& config;
+  const SieveConfig config;  // a copy: a shard's bounds are its share of the run's
   const scope::Classifier& classifier;
   const CompiledRuleset& rules;
   RecordSink& sink;
@@ -144,9 +147,32 @@ struct Sieve::State {
   RunSummary summary;
   Timestamp next_expiry;
   bool selection_stopped = false;
+  bool external_expiry = false;  // a shard: the sharded sieve calls expire() on one schedule
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-  void process(const capture::RawPacket& raw);
+  void process(const capture::RawPacket& raw) {
+    decode::DecodedPacket packet;
+    const auto status = decode::decode_packet(raw, packet);
+    process_decoded(raw, packet, status);
+  }
+  void process_decoded(const capture::RawPacket& raw, const decode::DecodedPacket& packet,
+                       decode::DecodeStatus status);
+  void expire(Timestamp now) {
+    auto on_end = [this](flow::FlowEntry& e, flow::EndReason r) { on_flow_end(e, r); };
+    flows.expire(now, on_end);
+  }
+  void finish();
+  void stop_selection();
+
+  void shard_process(const capture::RawPacket& raw, const decode::DecodedPacket& packet,
+                     decode::DecodeStatus status) override {
+    process_decoded(raw, packet, status);
+  }
+  void shard_expire(Timestamp now) override { expire(now); }
+  void shard_stop_selection() override { stop_selection(); }
+  void shard_finish() override { finish(); }
+  const RunSummary& shard_summary() const override { return summary; }
+
   void collect_behaviour_summary();
   bool admit(scope::Category category);
   void count_dropped(scope::Category category);
@@ -230,24 +256,23 @@ struct Sieve::State {
   }
 };
 
-void Sieve::State::process(const capture::RawPacket& raw) {
+void Sieve::State::process_decoded(const capture::RawPacket& raw,
+                                   const decode::DecodedPacket& packet,
+                                   decode::DecodeStatus status) {
   ++summary.packets;
   summary.bytes += raw.wire_length;
   if (summary.packets == 1) summary.first_packet = raw.timestamp;
   summary.last_packet = raw.timestamp;
 
-  decode::DecodedPacket packet;
-  const auto status = decode::decode_packet(raw, packet);
   summary.decode.count(status);
-  if (status != decode::DecodeStatus::ok && status != decode::DecodeStatus::non_first_fragment &&
-      status != decode::DecodeStatus::unknown_transport) {
+  if (!detail::processable(status)) {
     ++summary.dropped_undecodable_packets;
     return;
   }
 
   // FlowEndHandler only refers to a callable, so the callable must be a named object.
   auto on_end = [this](flow::FlowEntry& e, flow::EndReason r) { on_flow_end(e, r); };
-  if (raw.timestamp >= next_expiry) {
+  if (!external_expiry && raw.timestamp >= next_expiry) {
     flows.expire(raw.timestamp, on_end);
     next_expiry = raw.timestamp + Duration::seconds(1);
   }
@@ -573,58 +598,158 @@ void Sieve::State::emit_record(const flow::FlowEntry& entry) {
   sink.emit(std::move(record));
 }
 
-Sieve::Sieve(std::unique_ptr<State> state) : state_(std::move(state)) {}
+void Sieve::State::finish() {
+  flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { on_flow_end(e, r); });
+  summary.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  collect_behaviour_summary();
+}
 
-Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
-                                             const scope::Classifier& classifier,
-                                             const CompiledRuleset& rules, RecordSink& sink) {
+void Sieve::State::stop_selection() {
+  flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { on_flow_end(e, r); });
+  selection_stopped = true;
+  collect_behaviour_summary();
+}
+
+namespace {
+
+// The seed of one use (`purpose`): from the injected seed when there is one, else random.
+std::uint64_t seed_for(const SieveConfig& config, std::uint64_t purpose) {
+  if (config.seed) {
+    std::uint64_t z = *config.seed + purpose * 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  std::random_device entropy;
+  return (std::uint64_t{entropy()} << 32) | entropy();
+}
+
+constexpr std::uint64_t kFlowTableSeed = 1;
+constexpr std::uint64_t kBehaviourSeed = 2;
+constexpr std::uint64_t kRouterSeed = 3;
+
+}  // namespace
+
+// One State. `max_flows` and `behaviour_bytes` are its share of the run's bounds; every shard of
+// a run keys its flow ids with the same `flow_id_key`.
+Result<std::unique_ptr<Sieve::State>> Sieve::make_state(const SieveConfig& config,
+                                                        const scope::Classifier& classifier,
+                                                        const CompiledRuleset& rules,
+                                                        RecordSink& sink, std::uint32_t max_flows,
+                                                        std::size_t behaviour_bytes,
+                                                        std::span<const std::uint8_t> flow_id_key) {
   // A random hash seed per run keeps crafted traffic from colliding flows on purpose; nothing
   // observable depends on it (expiry and eviction follow time order, not hash order).
-  std::random_device entropy;
   auto table = flow::FlowTable::create(
-      flow::FlowTableConfig{.max_flows = config.max_flows,
+      flow::FlowTableConfig{.max_flows = max_flows,
                             .idle_timeout = config.idle_timeout,
                             .active_timeout = config.active_timeout,
                             // Eviction and idle expiry within 1 s of exact, for half the
                             // LRU upkeep per packet (idle timeouts are tens of seconds).
                             .lru_granularity = Duration::seconds(1),
-                            .hash_seed = (std::uint64_t{entropy()} << 32) | entropy()});
+                            .hash_seed = seed_for(config, kFlowTableSeed)});
   if (!table) return fail(table.error());
   auto state = std::make_unique<State>(config, classifier, rules, sink, std::move(*table));
-  if (RAND_bytes(state->flow_id_key.data(), static_cast<int>(state->flow_id_key.size())) != 1) {
-    return fail("sieve: no randomness for the flow id key (OpenSSL RAND_bytes failed)");
-  }
+  std::copy_n(flow_id_key.begin(), std::min(flow_id_key.size(), state->flow_id_key.size()),
+              state->flow_id_key.begin());
   if (auto prepared = state->scratch.prepare(rules); !prepared) return fail(prepared.error());
   if (rules.stats().behaviour_rules > 0) {
     auto behaviour = behaviour_rules(rules);
     if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
-    auto engine = BehaviourEngine::create(std::move(*behaviour),
-                                          std::size_t{config.behaviour_memory_mb} << 20,
-                                          (std::uint64_t{entropy()} << 32) | entropy());
+    auto engine = BehaviourEngine::create(std::move(*behaviour), behaviour_bytes,
+                                          seed_for(config, kBehaviourSeed));
     if (!engine) return fail("sieve: behaviour rules: {}", engine.error().message);
     state->behaviour.emplace(std::move(*engine));
   }
-  return std::unique_ptr<Sieve>(new Sieve(std::move(state)));
+  return state;
+}
+
+Sieve::Sieve(std::unique_ptr<State> state, std::unique_ptr<detail::ShardedSieve> sharded)
+    : state_(std::move(state)), sharded_(std::move(sharded)) {}
+
+Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
+                                             const scope::Classifier& classifier,
+                                             const CompiledRuleset& rules, RecordSink& sink) {
+  if (config.workers < 1 || config.workers > kMaxSieveWorkers) {
+    return fail("sieve: workers must be between 1 and {} (got {})", kMaxSieveWorkers,
+                config.workers);
+  }
+  FlowIdKey key{};
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+    return fail("sieve: no randomness for the flow id key (OpenSSL RAND_bytes failed)");
+  }
+  struct Cleanse {
+    FlowIdKey& key;
+    ~Cleanse() { OPENSSL_cleanse(key.data(), key.size()); }
+  } cleanse{key};
+  const std::size_t behaviour_bytes = std::size_t{config.behaviour_memory_mb} << 20;
+  if (config.workers == 1) {
+    auto state =
+        make_state(config, classifier, rules, sink, config.max_flows, behaviour_bytes, key);
+    if (!state) return fail(state.error());
+    return std::unique_ptr<Sieve>(new Sieve(std::move(*state), nullptr));
+  }
+
+  // Shards: each a complete sieve with its share of the bounds (sieve/shard.h).
+  const std::uint32_t shards = config.workers;
+  const std::uint32_t shard_flows =
+      std::max<std::uint32_t>(1024, (config.max_flows + shards - 1) / shards);
+  const std::size_t shard_behaviour_bytes = behaviour_bytes / shards;
+  std::vector<std::uint16_t> service_ports;
+  if (rules.stats().behaviour_rules > 0) {
+    auto behaviour = behaviour_rules(rules);
+    if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
+    for (const auto& rule : *behaviour) {
+      if (const auto* amplification = std::get_if<AmplificationParams>(&rule.params)) {
+        service_ports.insert(service_ports.end(), amplification->udp_ports.begin(),
+                             amplification->udp_ports.end());
+      }
+    }
+  }
+  detail::ShardRouter router(shards, service_ports, seed_for(config, kRouterSeed));
+  auto sharded = detail::ShardedSieve::create(
+      std::move(router), sink,
+      [&](std::uint32_t, RecordSink& shard_sink) -> Result<std::unique_ptr<detail::ShardWorker>> {
+        auto state = make_state(config, classifier, rules, shard_sink, shard_flows,
+                                shard_behaviour_bytes, key);
+        if (!state) return fail(state.error());
+        (*state)->external_expiry = true;
+        return std::unique_ptr<detail::ShardWorker>(std::move(*state));
+      });
+  if (!sharded) return fail(sharded.error());
+  return std::unique_ptr<Sieve>(new Sieve(nullptr, std::move(*sharded)));
 }
 
 Sieve::~Sieve() = default;
 
-void Sieve::process(const capture::RawPacket& packet) { state_->process(packet); }
+void Sieve::process(const capture::RawPacket& packet) {
+  if (sharded_) {
+    sharded_->process(packet);
+  } else {
+    state_->process(packet);
+  }
+}
 
 void Sieve::finish() {
-  state_->flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { state_->on_flow_end(e, r); });
-  state_->summary.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count();
-  state_->collect_behaviour_summary();
+  if (sharded_) {
+    sharded_->finish();
+  } else {
+    state_->finish();
+  }
 }
 
 void Sieve::stop_selection() {
-  state_->flows.drain([this](flow::FlowEntry& e, flow::EndReason r) { state_->on_flow_end(e, r); });
-  state_->selection_stopped = true;
-  state_->collect_behaviour_summary();
+  if (sharded_) {
+    sharded_->stop_selection();
+  } else {
+    state_->stop_selection();
+  }
 }
 
-const RunSummary& Sieve::summary() const { return state_->summary; }
-RunSummary& Sieve::summary() { return state_->summary; }
+const RunSummary& Sieve::summary() const {
+  return sharded_ ? sharded_->summary() : state_->summary;
+}
+RunSummary& Sieve::summary() { return sharded_ ? sharded_->summary() : state_->summary; }
 
 }  // namespace mamori::sieve

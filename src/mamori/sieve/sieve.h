@@ -8,9 +8,16 @@
 // unauthorized categories are dropped before any flow state exists (I3) → flow table →
 // while undecided, inspect up to inspect_bytes per direction: endpoint/port rules on the first
 // packet, DNS/TLS/HTTP machine information, byte patterns → verdict.
+//
+// With config.workers = N > 1 the same API runs N shards, each a complete sieve of its own, on
+// N threads (the calling one included); sieve/shard.h describes the sharding, what stays
+// exact and what is divided. Records still reach the sink on the calling thread only, from
+// process(), stop_selection(), summary() and finish().
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "mamori/capture/packet_source.h"
@@ -22,6 +29,10 @@
 
 namespace mamori::sieve {
 
+namespace detail {
+class ShardedSieve;
+}  // namespace detail
+
 // Receives the records of selected flows, never anything else.
 class RecordSink {
  public:
@@ -32,7 +43,7 @@ class RecordSink {
 class Sieve {
  public:
   // The classifier, ruleset and sink must outlive the sieve. Fails when the flow table or
-  // the pattern-matching scratch cannot be set up.
+  // the pattern-matching scratch cannot be set up, or config.workers is not 1..64.
   static Result<std::unique_ptr<Sieve>> create(const SieveConfig& config,
                                                const scope::Classifier& classifier,
                                                const CompiledRuleset& rules, RecordSink& sink);
@@ -45,15 +56,27 @@ class Sieve {
   void finish();
   // Stops selection now (e.g. the approval expired): open selected flows are recorded up to
   // this moment, and no further flow is selected or recorded; packets are still counted.
+  // Sharded: every packet handed to process() before the call is processed under selection,
+  // none after; the call waits for every shard.
   void stop_selection();
 
+  // Sharded: waits until every packet handed over is processed and merges the shards'
+  // summaries (a synchronisation point: call it after finish(), not per packet). After
+  // finish() the merged summary is final and what the caller adds to it stays.
   const RunSummary& summary() const;
   RunSummary& summary();
 
  private:
   struct State;
-  explicit Sieve(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  Sieve(std::unique_ptr<State> state, std::unique_ptr<detail::ShardedSieve> sharded);
+  static Result<std::unique_ptr<State>> make_state(const SieveConfig& config,
+                                                   const scope::Classifier& classifier,
+                                                   const CompiledRuleset& rules, RecordSink& sink,
+                                                   std::uint32_t max_flows,
+                                                   std::size_t behaviour_bytes,
+                                                   std::span<const std::uint8_t> flow_id_key);
+  std::unique_ptr<State> state_;                   // workers = 1
+  std::unique_ptr<detail::ShardedSieve> sharded_;  // workers > 1
 };
 
 }  // namespace mamori::sieve

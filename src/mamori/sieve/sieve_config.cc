@@ -66,7 +66,19 @@ Result<SieveConfig> load_sieve_config(const ConfigFile& file) {
     table.error("active_timeout", "must not be shorter than idle_timeout");
   }
   table.reject_unknown_keys();
-  if (auto ok = table.result(); !ok) return fail(ok.error());
+
+  // [sieve]: how the run uses the machine, not what it selects.
+  ConfigTable section(file, "sieve");
+  if (auto workers = section.integer("workers", 1, kMaxSieveWorkers)) {
+    config.workers = static_cast<std::uint32_t>(*workers);
+  }
+  section.reject_unknown_keys();
+
+  auto top = table.result();
+  auto sieve = section.result();
+  if (!top && !sieve) return fail("{}\n{}", top.error().message, sieve.error().message);
+  if (!top) return fail(top.error());
+  if (!sieve) return fail(sieve.error());
   return config;
 }
 

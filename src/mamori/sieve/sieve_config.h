@@ -1,6 +1,7 @@
 #pragma once
 // sieve/sieve_config: the top-level keys of `mamori.toml` that configure one sensor's sieve
-// run. Later issues add their own [sections]; they do not add keys here.
+// run. Later issues add their own [sections]; they do not add keys here. [sieve] holds how the
+// run uses the machine (workers).
 
 #include <cstdint>
 #include <optional>
@@ -11,6 +12,8 @@
 #include "mamori/scope/category.h"
 
 namespace mamori::sieve {
+
+inline constexpr std::uint32_t kMaxSieveWorkers = 64;
 
 struct SieveConfig {
   std::string sensor;                    // sensor id, e.g. "gw-1"
@@ -26,6 +29,14 @@ struct SieveConfig {
   std::uint32_t max_flows = 1'000'000;
   // Hard bound of the state behaviour rules (scan, amplification, beacon) keep in memory.
   std::uint32_t behaviour_memory_mb = 64;
+  // [sieve] workers: shards run on this many threads, the calling one included (1..64;
+  // sieve/shard.h says what is exact and what is divided among the shards).
+  std::uint32_t workers = 1;
+  // Randomness, injected for tests only (never read from a file): unset, every run draws its
+  // hash seeds (flow table, behaviour engine, shard router) at random, so crafted traffic
+  // cannot aim at a bucket; set, they derive from it, so two runs judge alike. The flow id key
+  // is drawn per run either way (I5).
+  std::optional<std::uint64_t> seed;
 };
 
 // Reads and validates the top-level keys; every error names FILE:LINE and the key.
