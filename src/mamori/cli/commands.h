@@ -51,12 +51,31 @@ Result<std::string> findings_path(const std::string& config_path);
 
 struct SieveArgs {
   std::string config;
-  std::string input;
+  std::string input;      // a capture file, or
+  std::string interface;  // a network interface to capture from live (until SIGINT/SIGTERM)
   std::vector<std::string> approvals;  // override [governance] approvals
   bool json_summary = false;
   bool progress = true;
 };
 int run_sieve(const SieveArgs& args);
+
+struct CollectArgs {
+  std::string config;
+  std::string listen;                  // ADDRESS:PORT for IPFIX / NetFlow v9 over UDP
+  std::optional<double> until_idle;    // seconds without a datagram that end the run
+  std::optional<double> pair_wait;     // seconds a record waits for its reverse direction
+  std::vector<std::string> approvals;  // override [governance] approvals
+  bool json_summary = false;
+};
+int run_collect(const CollectArgs& args);
+
+// `mamori central`: the central ingest of issue 9 (transport/consumer.h).
+struct CentralArgs {
+  std::string nats;                    // nats://… URL (transport/transport_url.h)
+  std::string store;                   // central store URL (store.h)
+  std::optional<std::string> durable;  // overrides the URL's durable consumer name
+};
+int run_central(const CentralArgs& args);
 
 struct RecordsArgs {
   std::string config;

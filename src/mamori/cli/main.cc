@@ -62,14 +62,34 @@ int main(int argc, char** argv) {
 
   SieveArgs sieve;
   auto* sieve_cmd =
-      app.add_subcommand("sieve", "Run the sieve over a capture file / キャプチャを選別する");
+      app.add_subcommand("sieve", "Run the sieve over a capture / キャプチャを選別する");
   sieve_cmd->add_option("--config", sieve.config, "mamori.toml")->required();
-  sieve_cmd->add_option("--input", sieve.input, "pcap or pcapng file")->required();
+  sieve_cmd->add_option("--input", sieve.input, "pcap or pcapng file (or --interface)");
+  sieve_cmd->add_option("--interface", sieve.interface,
+                        "Capture live from this network interface until SIGINT/SIGTERM (or "
+                        "--input)");
   sieve_cmd->add_option("--approval", sieve.approvals,
                         "Approval JSON signed by the overseer, one per legal basis (repeatable; "
                         "overrides [governance] approvals)");
   sieve_cmd->add_flag("--json", sieve.json_summary, "Print the run summary as JSON");
   sieve_cmd->add_flag("!--no-progress", sieve.progress, "No progress bar");
+
+  CollectArgs collect;
+  auto* collect_cmd =
+      app.add_subcommand("collect",
+                         "Run the sieve over IPFIX / NetFlow v9 exports received on UDP / "
+                         "フローエクスポートを受信して選別する");
+  collect_cmd->add_option("--config", collect.config, "mamori.toml")->required();
+  collect_cmd->add_option("--listen", collect.listen, "ADDRESS:PORT to receive exports on")
+      ->required();
+  collect_cmd->add_option("--until-idle", collect.until_idle,
+                          "End the run after this many seconds without a datagram");
+  collect_cmd->add_option("--pair-wait", collect.pair_wait,
+                          "Seconds a flow record waits for its reverse direction (default 30)");
+  collect_cmd->add_option("--approval", collect.approvals,
+                          "Approval JSON signed by the overseer, one per legal basis (repeatable; "
+                          "overrides [governance] approvals)");
+  collect_cmd->add_flag("--json", collect.json_summary, "Print the run summary as JSON");
 
   RecordsArgs records;
   auto* records_cmd =
@@ -88,6 +108,15 @@ int main(int argc, char** argv) {
                           "Why: a purpose id from [[access.purposes]] / 利用目的");
   records_cmd->add_option("--format", records.format, "jsonl, table or summary")
       ->check(CLI::IsMember({"jsonl", "table", "summary"}));
+
+  CentralArgs central;
+  auto* central_cmd = app.add_subcommand(
+      "central", "Central site: apply sensors' records from NATS to the store / 集約受信");
+  central_cmd->add_option("--nats", central.nats, "nats://HOST:PORT[,…][?stream=…&durable=…]")
+      ->required();
+  central_cmd->add_option("--store", central.store, "Central store URL (sqlite:… or postgres:…)")
+      ->required();
+  central_cmd->add_option("--durable", central.durable, "Durable consumer name");
 
   RulesCheckArgs rules_check;
   auto* rules_cmd = app.add_subcommand("rules", "Selection conditions / 選別条件");
@@ -279,7 +308,9 @@ int main(int argc, char** argv) {
   if (*eval_cmd) return run_eval(eval);
   if (*analyze_cmd) return run_analyze(analyze);
   if (*sieve_cmd) return run_sieve(sieve);
+  if (*collect_cmd) return run_collect(collect);
   if (*records_cmd) return run_records(records);
+  if (*central_cmd) return run_central(central);
   if (*check_cmd) return run_rules_check(rules_check);
   if (*keys_new_cmd) return run_keys_new(keys_new);
   if (*keys_pseudonym_cmd) return run_keys_pseudonym(keys_pseudonym);

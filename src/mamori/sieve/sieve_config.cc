@@ -50,6 +50,13 @@ Result<SieveConfig> load_sieve_config(const ConfigFile& file) {
       config.store = *store;
     }
   }
+  if (auto publish = table.string("publish")) {
+    if (publish->starts_with("nats://")) {
+      config.publish = *publish;
+    } else {
+      table.error("publish", "must be a nats:// URL (the central site's JetStream)");
+    }
+  }
   if (auto bytes = table.integer("inspect_bytes", 0, 65535)) {
     config.inspect_bytes = static_cast<std::uint32_t>(*bytes);
   }

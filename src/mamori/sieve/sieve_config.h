@@ -23,6 +23,10 @@ struct SieveConfig {
   scope::CategorySet categories;         // authorized categories (never DD)
   std::string ruleset;                   // path to the ruleset TOML
   std::string store = "sqlite:mamori.db";
+  // Where the runs' records go instead of `store` on a sensor that sends them to the central
+  // site (issue 9): a `nats://` URL (transport/transport_url.h). `store` then keeps only this
+  // installation's ledger and governance tables.
+  std::optional<std::string> publish;
   std::uint32_t inspect_bytes = 4096;  // payload bytes inspected per direction
   Duration idle_timeout = Duration::seconds(60);
   Duration active_timeout = Duration::seconds(1800);

@@ -83,10 +83,12 @@ struct RetentionResult {
   std::uint64_t records_deleted = 0;
   std::map<RunId, std::uint64_t> by_run = {};                         // only runs that lost records
   std::array<std::uint64_t, scope::kCategoryCount> by_category = {};  // index: Category value
-  // True when the deleted bytes are also gone from the write-ahead log and the free pages.
-  // False only if another connection's open read kept the WAL checkpoint from finishing
-  // within the busy timeout; the records are deleted either way, and the next
-  // delete_expired() (or any later checkpoint) finishes the job.
+  // True when the deleted bytes are also gone from the backend's files as far as it can tell.
+  // SQLite: from the write-ahead log and the free pages; false only if another connection's
+  // open read kept the WAL checkpoint from finishing within the busy timeout. PostgreSQL:
+  // emptied day partitions are dropped (their files go) and VACUUM found no dead rows it had
+  // to keep for an open transaction (see postgres_store.h for what stays until reused). The
+  // records are deleted either way; the next delete_expired() finishes the job.
   bool purged = false;
 };
 
