@@ -23,6 +23,7 @@
 
 #include "mamori/cli/commands.h"
 #include "mamori/cli/installation.h"
+#include "mamori/cli/run_governance.h"
 #include "mamori/cli/sensor_setup.h"
 #include "mamori/cli/stop_signals.h"
 #include "mamori/flowexport/flow_collector.h"
@@ -35,176 +36,6 @@
 
 namespace mamori::cli {
 namespace {
-
-nlohmann::json category_list(const scope::CategorySet& set) {
-  auto list = nlohmann::json::array();
-  for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
-    if (set.contains(category)) list.push_back(scope::to_string(category));
-  }
-  return list;
-}
-
-// The approvals a run is under: together they must cover every configured category, and each
-// must be valid for this sensor, ruleset, inspection budget and time (I4). Each legal basis is
-// its own measure under the Act, so a sensor authorized for FF, FD and DF runs under three
-// approvals. A party agreement (当事者協定) narrows scope to the party's prefixes and is
-// therefore the only approval of its run.
-struct Coverage {
-  std::vector<governance::Approval> approvals;
-  Timestamp not_after;  // the earliest expiry: selection stops there
-  std::string ids() const {
-    std::string out;
-    for (const auto& approval : approvals) out += (out.empty() ? "" : ",") + approval.id();
-    return out;
-  }
-  std::string bases() const {
-    std::string out;
-    for (const auto& approval : approvals) {
-      out += (out.empty() ? "" : ",") + std::string(governance::to_string(approval.request.basis));
-    }
-    return out;
-  }
-};
-
-governance::ApprovalDecision check_coverage(const Installation& installation, const Sensor& sensor,
-                                            const std::vector<std::string>& paths,
-                                            Coverage& coverage, std::optional<std::string>& id) {
-  using governance::Refusal;
-  const auto refusal = [](Refusal kind, std::string message) {
-    return governance::ApprovalDecision{kind, std::move(message)};
-  };
-  if (paths.empty()) {
-    return refusal(Refusal::no_approval,
-                   "no approval: pass --approval or set [governance] approvals; the sieve runs "
-                   "only under approvals signed by the overseer / "
-                   "監理委員会の承認がないため選別を開始できません");
-  }
-  if (!installation.governance.overseer_key) {
-    return refusal(Refusal::signer,
-                   "no trusted overseer key: set [governance] overseer_key to the overseer's "
-                   "public key file / 監理委員会の公開鍵が設定されていません");
-  }
-  auto overseer =
-      ledger::load_public_key(*installation.governance.overseer_key, ledger::KeyRole::overseer);
-  if (!overseer) return refusal(Refusal::signer, overseer.error().message);
-
-  const Timestamp now = SystemClock().now();
-  scope::CategorySet covered;
-  for (const auto& path : paths) {
-    auto approval = governance::load_approval(path);
-    if (!approval) return refusal(Refusal::malformed, approval.error().message);
-    id = approval->id();
-    // Each approval is checked for the configured categories it covers; what none covers is
-    // refused below.
-    scope::CategorySet overlap;
-    for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
-      if (sensor.config.categories.contains(category) &&
-          approval->request.categories.contains(category)) {
-        overlap.add(category);
-      }
-    }
-    const governance::SelectionPlan plan{
-        .sensor = sensor.config.sensor,
-        .categories = overlap.empty() ? sensor.config.categories : overlap,
-        .ruleset_hash = sensor.rules.hash(),
-        .inspect_bytes = sensor.config.inspect_bytes,
-        .now = now};
-    auto decision = governance::check_approval(*approval, *overseer, plan);
-    if (decision.refusal) return decision;
-    for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
-      if (overlap.contains(category)) covered.add(category);
-    }
-    if (coverage.approvals.empty() || approval->request.not_after < coverage.not_after) {
-      coverage.not_after = approval->request.not_after;
-    }
-    coverage.approvals.push_back(std::move(*approval));
-  }
-  id = coverage.ids();
-  std::string uncovered;
-  for (auto category : {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {
-    if (sensor.config.categories.contains(category) && !covered.contains(category)) {
-      uncovered += (uncovered.empty() ? "" : ",") + std::string(scope::to_string(category));
-    }
-  }
-  if (!uncovered.empty()) {
-    return refusal(Refusal::categories,
-                   fmt::format("approvals {} do not cover configured categories {} / "
-                               "承認されていない区分があります",
-                               coverage.ids(), uncovered));
-  }
-  for (const auto& approval : coverage.approvals) {
-    if (approval.request.basis == governance::LegalBasis::party_agreement &&
-        coverage.approvals.size() > 1) {
-      return refusal(Refusal::categories,
-                     fmt::format("approval {} is a party agreement (当事者協定), which limits the "
-                                 "run to the party's prefixes: run it on its own / "
-                                 "当事者協定の承認は単独で使用してください",
-                                 approval.id()));
-    }
-  }
-  return {};
-}
-
-// Checks the approvals; on refusal prints the reason, records it and returns false.
-bool approvals_cover(Installation& installation, const Sensor& sensor,
-                     const std::vector<std::string>& paths, Coverage& coverage) {
-  std::optional<std::string> approval_id;
-  const auto decision = check_coverage(installation, sensor, paths, coverage, approval_id);
-  if (!decision.refusal) return true;
-
-  std::fprintf(stderr, "mamori collect: refused / 選別を拒否しました: %s\n",
-               decision.message.c_str());
-  auto recorded = record_event(
-      installation, governance::events::kSieveRefused,
-      {{"sensor", sensor.config.sensor},
-       {"refusal", governance::to_string(*decision.refusal)},
-       {"message", decision.message},
-       {"approval_id", approval_id ? nlohmann::json(*approval_id) : nlohmann::json(nullptr)},
-       {"ruleset_hash", sensor.rules.hash()},
-       {"categories", category_list(sensor.config.categories)}});
-  if (!recorded) {
-    std::fprintf(stderr, "mamori collect: %s\n", recorded.error().message.c_str());
-  }
-  return false;
-}
-
-// An approval enters the ledger when it is granted (`mamori approve --config`) or, at the
-// latest, when a run first uses it.
-Result<void> record_approval_once(Installation& installation,
-                                  const governance::Approval& approval) {
-  const std::string signature = ledger::signature_to_hex(approval.signature);
-  bool recorded_before = false;
-  auto scanned = for_each_event(
-      installation, governance::events::kApprovalGranted, [&](const ledger::LedgerEntry& entry) {
-        recorded_before =
-            entry.body.value("/approval/request/id"_json_pointer, std::string()) == approval.id() &&
-            entry.body.value("/approval/signature"_json_pointer, std::string()) == signature;
-        return !recorded_before;
-      });
-  if (!scanned) return fail(scanned.error());
-  if (recorded_before) return {};
-  auto recorded = record_event(installation, governance::events::kApprovalGranted,
-                               {{"approval", governance::approval_to_json(approval)}});
-  if (!recorded) return fail(recorded.error());
-  return {};
-}
-
-Result<privacy::FieldPolicy> open_field_policy(const Sensor& sensor,
-                                               const std::string& config_path) {
-  auto key_file = privacy::require_key_file(sensor.privacy, config_path);
-  if (!key_file) return fail(key_file.error());
-  auto pseudonymizer = privacy::Pseudonymizer::open(*key_file);
-  if (!pseudonymizer) return fail(pseudonymizer.error());
-  return privacy::FieldPolicy::create(sensor.privacy.clear, sensor.rules, *sensor.classifier,
-                                      std::move(*pseudonymizer));
-}
-
-nlohmann::json deidentification_json(const privacy::FieldPolicyStats& stats) {
-  return {{"records", stats.records},
-          {"pseudonymized", stats.pseudonymized},
-          {"clear_infrastructure", stats.clear_infrastructure},
-          {"clear_foreign", stats.clear_foreign}};
-}
 
 // "127.0.0.1:2055" or "[::1]:2055" (the port may be 0: any free port).
 Result<flowexport::CollectorConfig> parse_listen(const std::string& listen) {
@@ -260,7 +91,7 @@ int run_collect(const CollectArgs& args) {
   Installation& installation = **opened;
   Coverage coverage;
   const auto& paths = args.approvals.empty() ? installation.governance.approvals : args.approvals;
-  if (!approvals_cover(installation, *sensor, paths, coverage)) return 1;
+  if (!approvals_cover(installation, *sensor, paths, coverage, "mamori collect")) return 1;
   for (const auto& approval : coverage.approvals) {
     if (auto recorded = record_approval_once(installation, approval); !recorded) {
       std::fprintf(stderr, "mamori collect: %s\n", recorded.error().message.c_str());
@@ -282,7 +113,7 @@ int run_collect(const CollectArgs& args) {
     std::fprintf(stderr, "mamori collect: %s\n", collector.error().message.c_str());
     return 1;
   }
-  auto store = store::open_store(sensor->config.store);
+  auto store = open_run_writer(*sensor);
   if (!store) {
     std::fprintf(stderr, "mamori collect: %s\n", store.error().message.c_str());
     return 1;
