@@ -150,42 +150,16 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: %s\n", store.error().message.c_str());
     return 1;
   }
-  const auto& request = first.request;
-  const store::RunInfo run_info{.sensor = sensor->config.sensor,
-                                .started_at = SystemClock().now(),
-                                .config_hash = sensor->config_hash,
-                                .ruleset_hash = sensor->rules.hash(),
-                                .input = live ? "live:" + args.interface : "pcap:" + args.input,
-                                .approval_id = coverage.ids(),
-                                .legal_basis = coverage.bases(),
-                                .agreement_id = request.agreement_id.value_or(""),
-                                .retention = installation.governance.retention};
-  auto run = (*store)->begin_run(run_info);
-  if (!run) {
-    std::fprintf(stderr, "mamori sieve: %s\n", run.error().message.c_str());
-    return 1;
-  }
-  auto started =
-      record_event(installation, governance::events::kRunStarted,
-                   {{"run_id", *run},
-                    {"sensor", run_info.sensor},
-                    {"approval_id", run_info.approval_id},
-                    {"legal_basis", run_info.legal_basis},
-                    {"agreement_id", request.agreement_id ? nlohmann::json(*request.agreement_id)
-                                                          : nlohmann::json(nullptr)},
-                    {"ruleset_hash", run_info.ruleset_hash},
-                    {"config_hash", run_info.config_hash},
-                    {"categories", category_list(sensor->config.categories)},
-                    {"input", run_info.input},
-                    {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000},
-                    {"pseudonym_epoch", policy->epoch()},
-                    {"clear_addresses", privacy::to_string(policy->clear())}});
+  auto started = begin_recorded_run(installation, *sensor, coverage, *policy, **store,
+                                    live ? "live:" + args.interface : "pcap:" + args.input);
   if (!started) {
     std::fprintf(stderr, "mamori sieve: %s\n", started.error().message.c_str());
     return 1;
   }
+  const store::RunInfo& run_info = started->info;
+  const store::RunId run = started->id;
 
-  store::StoreSink sink(**store, *run);
+  store::StoreSink sink(**store, run);
   privacy::DeidentifyingSink deidentifying_sink(*policy, sink);
   auto sieve =
       sieve::Sieve::create(sensor->config, *sensor->classifier, sensor->rules, deidentifying_sink);
@@ -229,13 +203,13 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: store: %s\n", flushed.error().message.c_str());
     return 1;
   }
-  if (auto ended = (*store)->end_run(*run, summary_json, SystemClock().now()); !ended) {
+  if (auto ended = (*store)->end_run(run, summary_json, SystemClock().now()); !ended) {
     std::fprintf(stderr, "mamori sieve: store: %s\n", ended.error().message.c_str());
     return 1;
   }
   auto ended = record_event(
       installation, governance::events::kRunEnded,
-      {{"run_id", *run},
+      {{"run_id", run},
        {"sensor", run_info.sensor},
        {"approval_id", run_info.approval_id},
        {"summary", summary_json},

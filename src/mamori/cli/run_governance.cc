@@ -163,6 +163,42 @@ nlohmann::json deidentification_json(const privacy::FieldPolicyStats& stats) {
           {"clear_foreign", stats.clear_foreign}};
 }
 
+Result<StartedRun> begin_recorded_run(Installation& installation, const Sensor& sensor,
+                                      const Coverage& coverage, const privacy::FieldPolicy& policy,
+                                      store::RunWriter& writer, std::string input) {
+  const auto& request = coverage.approvals.front().request;
+  StartedRun started{.info = {.sensor = sensor.config.sensor,
+                              .started_at = SystemClock().now(),
+                              .config_hash = sensor.config_hash,
+                              .ruleset_hash = sensor.rules.hash(),
+                              .input = std::move(input),
+                              .approval_id = coverage.ids(),
+                              .legal_basis = coverage.bases(),
+                              .agreement_id = request.agreement_id.value_or(""),
+                              .retention = installation.governance.retention}};
+  const store::RunInfo& info = started.info;
+  auto run = writer.begin_run(info);
+  if (!run) return fail(run.error());
+  started.id = *run;
+  auto recorded =
+      record_event(installation, governance::events::kRunStarted,
+                   {{"run_id", started.id},
+                    {"sensor", info.sensor},
+                    {"approval_id", info.approval_id},
+                    {"legal_basis", info.legal_basis},
+                    {"agreement_id", request.agreement_id ? nlohmann::json(*request.agreement_id)
+                                                          : nlohmann::json(nullptr)},
+                    {"ruleset_hash", info.ruleset_hash},
+                    {"config_hash", info.config_hash},
+                    {"categories", category_list(sensor.config.categories)},
+                    {"input", info.input},
+                    {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000},
+                    {"pseudonym_epoch", policy.epoch()},
+                    {"clear_addresses", privacy::to_string(policy.clear())}});
+  if (!recorded) return fail(recorded.error());
+  return started;
+}
+
 Result<std::unique_ptr<store::RunWriter>> open_run_writer(const Sensor& sensor) {
   if (sensor.config.publish) return transport::open_publisher(*sensor.config.publish);
   auto opened = store::open_store(sensor.config.store);

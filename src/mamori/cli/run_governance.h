@@ -63,6 +63,17 @@ Result<privacy::FieldPolicy> open_field_policy(const Sensor& sensor,
 
 nlohmann::json deidentification_json(const privacy::FieldPolicyStats& stats);
 
+struct StartedRun {
+  store::RunId id = 0;
+  store::RunInfo info = {};
+};
+
+// Begins the run in `writer` (its bookkeeping: sensor, hashes, approvals, legal basis,
+// retention, `input`) and records run.started on the ledger with the de-identification in force.
+Result<StartedRun> begin_recorded_run(Installation& installation, const Sensor& sensor,
+                                      const Coverage& coverage, const privacy::FieldPolicy& policy,
+                                      store::RunWriter& writer, std::string input);
+
 // Where the run's records go: the sensor's store, or with `publish = "nats://…"` (issue 9) a
 // publisher that carries them to the central site, spooling while it is unreachable.
 Result<std::unique_ptr<store::RunWriter>> open_run_writer(const Sensor& sensor);

@@ -15,6 +15,7 @@
 #include "mamori/flow/flow_table.h"
 #include "mamori/sieve/behaviour.h"
 #include "mamori/sieve/behaviour_rule.h"
+#include "mamori/sieve/behaviour_setup.h"
 #include "mamori/sieve/shard.h"
 
 namespace mamori::sieve {
@@ -75,48 +76,6 @@ Opening opening_of(const decode::DecodedPacket& packet) {
     default:
       return Opening::by_source;
   }
-}
-
-// The engine's rules from the compiled ruleset's canonical thresholds.
-Result<std::vector<BehaviourRule>> behaviour_rules(const CompiledRuleset& rules) {
-  std::vector<BehaviourRule> out;
-  for (RuleIndex rule = 0; rule < rules.rule_count(); ++rule) {
-    const auto values = rules.behaviour_values(rule);
-    switch (rules.rule_kind(rule)) {
-      case RuleKind::scan: {
-        auto t = scan_thresholds(values);
-        if (!t) return fail(t.error());
-        out.push_back({rule, ScanParams{.min_targets = t->min_targets,
-                                        .window = t->window,
-                                        .min_failed_ratio = t->min_failed_ratio}});
-        break;
-      }
-      case RuleKind::amplification: {
-        auto t = amplification_thresholds(values);
-        if (!t) return fail(t.error());
-        out.push_back({rule, AmplificationParams{.udp_ports = t->ports,
-                                                 .min_ratio = t->min_ratio,
-                                                 .min_response_bytes = t->min_response_bytes,
-                                                 .window = t->window}});
-        break;
-      }
-      case RuleKind::beacon: {
-        auto t = beacon_thresholds(values);
-        if (!t) return fail(t.error());
-        out.push_back({rule, BeaconParams{.min_connections = t->min_connections,
-                                          .max_cv = t->max_cv,
-                                          .min_interval = t->min_interval,
-                                          .max_interval = t->max_interval,
-                                          .max_server_clients = t->max_server_clients,
-                                          .periodic_ports = t->periodic_ports,
-                                          .max_client_series = t->max_client_series}});
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -655,7 +614,7 @@ Result<std::unique_ptr<Sieve::State>> Sieve::make_state(const SieveConfig& confi
               state->flow_id_key.begin());
   if (auto prepared = state->scratch.prepare(rules); !prepared) return fail(prepared.error());
   if (rules.stats().behaviour_rules > 0) {
-    auto behaviour = behaviour_rules(rules);
+    auto behaviour = behaviour_rules_of(rules);
     if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
     auto engine = BehaviourEngine::create(std::move(*behaviour), behaviour_bytes,
                                           seed_for(config, kBehaviourSeed));
@@ -698,7 +657,7 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
   const std::size_t shard_behaviour_bytes = behaviour_bytes / shards;
   std::vector<std::uint16_t> service_ports;
   if (rules.stats().behaviour_rules > 0) {
-    auto behaviour = behaviour_rules(rules);
+    auto behaviour = behaviour_rules_of(rules);
     if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
     for (const auto& rule : *behaviour) {
       if (const auto* amplification = std::get_if<AmplificationParams>(&rule.params)) {
