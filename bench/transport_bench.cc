@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "../tests/support/temp_dir.h"
-#include "../tests/transport/central_store.h"
 #include "../tests/transport/nats_cluster.h"
 #include "mamori/sieve/record.h"
 #include "mamori/transport/consumer.h"
@@ -55,14 +54,16 @@ void BM_PublishConsumeStore(benchmark::State& state) {
   server.start_all();
   mamori::test_support::TempDir dir("mamori-transport-bench");
   const char* store_url = std::getenv("MAMORI_BENCH_STORE");
-  bool shimmed = false;
-  auto central = transport::testing::open_central_store(
-      store_url != nullptr ? store_url : "sqlite:" + dir.file("central.db"), shimmed);
-  state.SetLabel(fmt::format("{}{}", store_url != nullptr ? "given store" : "sqlite",
-                             shimmed ? " (import shim)" : ""));
+  auto central =
+      store::open_store(store_url != nullptr ? store_url : "sqlite:" + dir.file("central.db"));
+  if (!central) {
+    state.SkipWithError(central.error().message.c_str());
+    return;
+  }
+  state.SetLabel(store_url != nullptr ? "given store" : "sqlite");
 
   auto options = transport::parse_consumer_url(server.url() + "?fetch=64&fetch_timeout_ms=200");
-  auto consumer = transport::Consumer::open(*options, *central);
+  auto consumer = transport::Consumer::open(*options, **central);
   if (!consumer) {
     state.SkipWithError(consumer.error().message.c_str());
     return;

@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -203,10 +204,21 @@ Result<void> Consumer::run() {
       continue;
     }
     idle = 0;
+    // A fetch holds up to `fetch` messages; applying them one after another can take longer
+    // than ack_wait_s on a slow store, and the server would then redeliver the tail while it
+    // is still waiting here. Telling the server they are in progress restarts their ack clock.
+    const std::int64_t touch_every_ms = std::max<std::int64_t>(options_.ack_wait_s * 1000 / 3, 1);
+    std::int64_t last_touch_ms = now_ms();
     for (int i = 0; i < fetched.list.Count; ++i) {
       if (stop_.load()) {
         fetched.nak_rest();
         return {};
+      }
+      if (now_ms() - last_touch_ms >= touch_every_ms) {
+        for (int j = i; j < fetched.list.Count; ++j) {
+          natsMsg_InProgress(fetched.list.Msgs[j], nullptr);
+        }
+        last_touch_ms = now_ms();
       }
       natsMsg* msg = fetched.list.Msgs[i];
       {
