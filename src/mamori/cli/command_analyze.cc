@@ -13,10 +13,10 @@
 #include "mamori/analysis/candidates.h"
 #include "mamori/analysis/finding_json.h"
 #include "mamori/analysis/sqlite_findings.h"
-#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/core/config.h"
+#include "mamori/site/access_gate.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -42,24 +42,24 @@ Result<std::string> findings_path(const std::string& config_path) {
 int run_analyze(const AnalyzeArgs& args) {
   store::RecordQuery query;
   query.limit = 0;
-  if (auto range = apply_time_range(args.since, args.until, query); !range) {
+  if (auto range = site::apply_time_range(args.since, args.until, query); !range) {
     return failed(range.error().message);
   }
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) return failed(installation.error().message);
   auto findings_file = findings_path(args.config);
   if (!findings_file) return failed(findings_file.error().message);
   auto store = store::open_store((*installation)->sieve.store);
   if (!store) return failed(store.error().message);
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) return failed(credentials.error().message);
-  auto grant = authorize_read(**installation, **store, *credentials, args.purpose, query);
+  auto grant = site::authorize_read(**installation, **store, *credentials, args.purpose, query);
   if (!grant) return failed(grant.error().message);
 
   auto result = analysis::analyze_store(**store, query.since, query.until);
   if (!result) return failed(result.error().message);
   // The read is on the ledger before any result is shown or saved.
-  if (auto recorded = record_read(**installation, *grant, query, result->stats.records);
+  if (auto recorded = site::record_read(**installation, *grant, query, result->stats.records);
       !recorded) {
     return failed(recorded.error().message);
   }

@@ -5,11 +5,11 @@
 #include <sstream>
 
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/cli/json_file.h"
 #include "mamori/cli/sensor_setup.h"
 #include "mamori/governance/approval.h"
 #include "mamori/governance/events.h"
+#include "mamori/site/installation.h"
 
 namespace mamori::cli {
 namespace {
@@ -59,7 +59,7 @@ Result<governance::ApprovalRequest> build_request(const ApprovalRequestArgs& arg
   if (!not_after) return fail("--not-after: {}", not_after.error().message);
   request.not_before = *not_before;
   request.not_after = *not_after;
-  request.requested_by = os_user();
+  request.requested_by = site::os_user();
   request.requested_at = SystemClock().now();
   request.justification = args.justification;
   if (auto valid = governance::validate_request(request); !valid) return fail(valid.error());
@@ -74,7 +74,7 @@ int run_approval_request(const ApprovalRequestArgs& args) {
     std::fprintf(stderr, "mamori approval request: %s\n", request.error().message.c_str());
     return 1;
   }
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori approval request: %s\n", installation.error().message.c_str());
     return 1;
@@ -84,8 +84,8 @@ int run_approval_request(const ApprovalRequestArgs& args) {
     std::fprintf(stderr, "mamori approval request: %s\n", written.error().message.c_str());
     return 1;
   }
-  auto recorded =
-      record_event(**installation, governance::events::kApprovalRequested, {{"request", json}});
+  auto recorded = site::record_event(**installation, governance::events::kApprovalRequested,
+                                     {{"request", json}});
   if (!recorded) {
     std::fprintf(stderr, "mamori approval request: %s\n", recorded.error().message.c_str());
     return 1;
@@ -128,13 +128,13 @@ int run_approve(const ApproveArgs& args) {
     return 1;
   }
   if (args.config) {
-    auto installation = open_installation(*args.config);
+    auto installation = site::open_installation(*args.config);
     if (!installation) {
       std::fprintf(stderr, "mamori approve: %s\n", installation.error().message.c_str());
       return 1;
     }
-    auto recorded = record_event(**installation, governance::events::kApprovalGranted,
-                                 {{"approval", approval_json}});
+    auto recorded = site::record_event(**installation, governance::events::kApprovalGranted,
+                                       {{"approval", approval_json}});
     if (!recorded) {
       std::fprintf(stderr, "mamori approve: %s\n", recorded.error().message.c_str());
       return 1;

@@ -22,7 +22,6 @@
 #include <fmt/format.h>
 
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/cli/run_governance.h"
 #include "mamori/cli/sensor_setup.h"
 #include "mamori/cli/stop_signals.h"
@@ -32,6 +31,7 @@
 #include "mamori/privacy/field_policy.h"
 #include "mamori/privacy/privacy_config.h"
 #include "mamori/sieve/flow_record_sieve.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store_sink.h"
 
 namespace mamori::cli {
@@ -83,12 +83,12 @@ int run_collect(const CollectArgs& args) {
     std::fprintf(stderr, "mamori collect: %s\n", sensor.error().message.c_str());
     return 1;
   }
-  auto opened = open_installation(args.config);
+  auto opened = site::open_installation(args.config);
   if (!opened) {
     std::fprintf(stderr, "mamori collect: %s\n", opened.error().message.c_str());
     return 1;
   }
-  Installation& installation = **opened;
+  site::Installation& installation = **opened;
   Coverage coverage;
   const auto& paths = args.approvals.empty() ? installation.governance.approvals : args.approvals;
   if (!approvals_cover(installation, *sensor, paths, coverage, "mamori collect")) return 1;
@@ -194,7 +194,7 @@ int run_collect(const CollectArgs& args) {
     std::fprintf(stderr, "mamori collect: store: %s\n", ended.error().message.c_str());
     return 1;
   }
-  auto ended = record_event(
+  auto ended = site::record_event(
       installation, governance::events::kRunEnded,
       {{"run_id", run},
        {"sensor", run_info.sensor},

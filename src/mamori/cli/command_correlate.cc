@@ -10,10 +10,10 @@
 #include <fmt/ranges.h>
 
 #include "mamori/analysis/sqlite_findings.h"
-#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
 #include "mamori/cli/registry_session.h"
 #include "mamori/registry/correlation.h"
+#include "mamori/site/access_gate.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -100,7 +100,7 @@ Result<store::RecordQuery> records_query(const RegistryCommands& args,
                                          Duration window) {
   store::RecordQuery query;
   query.limit = 0;
-  if (auto range = apply_time_range(args.since, args.until, query); !range) {
+  if (auto range = site::apply_time_range(args.since, args.until, query); !range) {
     return fail(range.error());
   }
   if (!args.since && !args.until && !incidents.empty()) {
@@ -134,9 +134,10 @@ int run_incidents_correlate(const RegistryCommands& args) {
   if (!query) return report_error(args, query.error());
   auto store = store::open_store(session->installation->sieve.store);
   if (!store) return report_error(args, store.error());
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) return report_error(args, credentials.error());
-  auto grant = authorize_read(*session->installation, **store, *credentials, args.purpose, *query);
+  auto grant =
+      site::authorize_read(*session->installation, **store, *credentials, args.purpose, *query);
   if (!grant) return report_error(args, grant.error());
 
   std::vector<registry::Observation> observations;
@@ -154,7 +155,7 @@ int run_incidents_correlate(const RegistryCommands& args) {
   if (!findings) return report_error(args, findings.error());
   observations.insert(observations.end(), findings->begin(), findings->end());
   // The read is on the ledger before any result is shown.
-  if (auto recorded = record_read(*session->installation, *grant, *query, records_read);
+  if (auto recorded = site::record_read(*session->installation, *grant, *query, records_read);
       !recorded) {
     return report_error(args, recorded.error());
   }

@@ -61,7 +61,7 @@ Result<IntelConfig> load_intel_config(const std::string& config_path) {
 }
 
 struct IntelSession {
-  std::unique_ptr<Installation> installation;
+  std::unique_ptr<site::Installation> installation;
   IntelConfig config;
   std::unique_ptr<in::IntelStorage> storage;
   governance::User user;
@@ -76,15 +76,15 @@ struct IntelSession {
 enum class Need { write, read, inspect, audit };
 
 Result<IntelSession> open_intel(const IntelCommands& args, Need need) {
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) return fail(credentials.error());
   auto config = load_intel_config(args.config);
   if (!config) return fail(config.error());
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) return fail(installation.error());
   auto authentication =
-      authenticate(**installation, *credentials,
-                   {"working with intelligence products", "総合整理分析情報の取扱い"});
+      site::authenticate(**installation, *credentials,
+                         {"working with intelligence products", "総合整理分析情報の取扱い"});
   if (!authentication) return fail(authentication.error());
   if (!authentication->user) return fail("refused / 拒否: {}", authentication->message);
   const governance::User& user = *authentication->user;

@@ -7,15 +7,15 @@
 #include <iostream>
 
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/cli/json_file.h"
 #include "mamori/ledger/export.h"
 #include "mamori/ledger/tree_head.h"
+#include "mamori/site/installation.h"
 
 namespace mamori::cli {
 
 int run_ledger_export(const LedgerExportArgs& args) {
-  auto installation = open_installation_for_export(args.config);
+  auto installation = site::open_installation_for_export(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori ledger export: %s\n", installation.error().message.c_str());
     return 1;
@@ -44,7 +44,7 @@ int run_ledger_export(const LedgerExportArgs& args) {
 }
 
 int run_ledger_head(const LedgerHeadArgs& args) {
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori ledger head: %s\n", installation.error().message.c_str());
     return 1;
@@ -67,7 +67,7 @@ int run_ledger_head(const LedgerHeadArgs& args) {
 }
 
 int run_ledger_prove(const LedgerProveArgs& args) {
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori ledger prove: %s\n", installation.error().message.c_str());
     return 1;

@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/oversight/report.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -20,7 +20,7 @@ int run_oversight_report(const OversightReportArgs& args) {
                  (!from ? from.error() : to.error()).message.c_str());
     return 1;
   }
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori oversight report: %s\n", installation.error().message.c_str());
     return 1;

@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/sieve/record_json.h"
+#include "mamori/site/access_gate.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -28,7 +28,7 @@ Result<store::RecordQuery> make_query(const RecordsArgs& args) {
     query.address = prefix->prefix;
     query.address_epoch = prefix->pseudonym_epoch;
   }
-  if (auto range = apply_time_range(args.since, args.until, query); !range) {
+  if (auto range = site::apply_time_range(args.since, args.until, query); !range) {
     return fail(range.error());
   }
   if (args.category) {
@@ -118,7 +118,7 @@ void print_summary(const std::vector<store::StoredRecord>& records) {
 }  // namespace
 
 int run_records(const RecordsArgs& args) {
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori records: %s\n", installation.error().message.c_str());
     return 1;
@@ -128,7 +128,7 @@ int run_records(const RecordsArgs& args) {
     std::fprintf(stderr, "mamori records: %s\n", query.error().message.c_str());
     return 1;
   }
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) {
     std::fprintf(stderr, "mamori records: %s\n", credentials.error().message.c_str());
     return 1;
@@ -138,7 +138,7 @@ int run_records(const RecordsArgs& args) {
     std::fprintf(stderr, "mamori records: %s\n", store.error().message.c_str());
     return 1;
   }
-  auto grant = authorize_read(**installation, **store, *credentials, args.purpose, *query);
+  auto grant = site::authorize_read(**installation, **store, *credentials, args.purpose, *query);
   if (!grant) {
     std::fprintf(stderr, "mamori records: %s\n", grant.error().message.c_str());
     return 1;
@@ -149,7 +149,8 @@ int run_records(const RecordsArgs& args) {
     return 1;
   }
   // Recorded before anything is shown: a read the ledger does not know of never happens.
-  if (auto recorded = record_read(**installation, *grant, *query, records->size()); !recorded) {
+  if (auto recorded = site::record_read(**installation, *grant, *query, records->size());
+      !recorded) {
     std::fprintf(stderr, "mamori records: %s\n", recorded.error().message.c_str());
     return 1;
   }

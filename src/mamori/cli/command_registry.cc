@@ -213,12 +213,12 @@ int run_org_members(const RegistryCommands& args) {
     // Recorded before it takes effect: an access change the ledger does not know of never
     // happens.
     auto recorded =
-        record_event(*session->installation, governance::events::kRegistryMembershipChanged,
-                     {{"organisation_id", organisation->id},
-                      {"added", args.add},
-                      {"removed", args.remove},
-                      {"operator_users", members},
-                      {"by", session->user.name}});
+        site::record_event(*session->installation, governance::events::kRegistryMembershipChanged,
+                           {{"organisation_id", organisation->id},
+                            {"added", args.add},
+                            {"removed", args.remove},
+                            {"operator_users", members},
+                            {"by", session->user.name}});
     if (!recorded) return report_error(args, recorded.error());
     if (auto put = session->storage->put_organisation(*organisation); !put) {
       return report_error(args, put.error());

@@ -10,14 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/cli/json_file.h"
 #include "mamori/governance/events.h"
 #include "mamori/governance/reidentification.h"
 #include "mamori/privacy/privacy_config.h"
 #include "mamori/privacy/pseudonymizer.h"
+#include "mamori/site/access_gate.h"
+#include "mamori/site/installation.h"
 
 namespace mamori::cli {
 namespace {
@@ -46,7 +46,7 @@ Result<governance::ReidentificationGrant> build_grant(const ApproveReidentificat
   if (!not_after) return fail("--not-after: {}", not_after.error().message);
   grant.not_before = *not_before;
   grant.not_after = *not_after;
-  grant.granted_by = os_user();
+  grant.granted_by = site::os_user();
   grant.justification = args.justification;
   return grant;
 }
@@ -75,7 +75,7 @@ Result<std::vector<privacy::Pseudonym>> parse_pseudonyms(const std::vector<std::
 
 // The grants to check: the command line's, else the configuration's.
 Result<std::vector<governance::SignedReidentificationGrant>> load_grants(
-    const Installation& installation, const std::vector<std::string>& override_paths) {
+    const site::Installation& installation, const std::vector<std::string>& override_paths) {
   const auto& paths =
       override_paths.empty() ? installation.governance.reidentification_grants : override_paths;
   std::vector<governance::SignedReidentificationGrant> grants;
@@ -87,7 +87,7 @@ Result<std::vector<governance::SignedReidentificationGrant>> load_grants(
   return grants;
 }
 
-Result<ledger::PublicKey> overseer_key(const Installation& installation) {
+Result<ledger::PublicKey> overseer_key(const site::Installation& installation) {
   if (!installation.governance.overseer_key) {
     return fail(
         "{}: [governance] overseer_key is not set: re-identification grants are checked against "
@@ -116,7 +116,7 @@ struct Decision {
   std::string message;
   std::string grant_id;
 };
-Decision decide(const Installation& installation, const Authentication& authentication,
+Decision decide(const site::Installation& installation, const site::Authentication& authentication,
                 const std::vector<governance::SignedReidentificationGrant>& grants,
                 const ledger::PublicKey& trusted, const std::optional<std::string>& purpose) {
   if (!authentication.user) {
@@ -160,10 +160,10 @@ int run_approve_reidentification(const ApproveReidentificationArgs& args) {
     return approval_failed(written.error());
   }
   if (args.config) {
-    auto installation = open_installation(*args.config);
+    auto installation = site::open_installation(*args.config);
     if (!installation) return approval_failed(installation.error());
-    auto recorded = record_event(**installation, governance::events::kReidentificationGranted,
-                                 {{"grant", json}});
+    auto recorded = site::record_event(**installation, governance::events::kReidentificationGranted,
+                                       {{"grant", json}});
     if (!recorded) return approval_failed(recorded.error());
   }
   std::printf(
@@ -177,29 +177,30 @@ int run_reidentify(const ReidentifyArgs& args) {
   auto pseudonyms = parse_pseudonyms(args.pseudonyms);
   if (!pseudonyms) return failed(pseudonyms.error());
   if (pseudonyms->empty()) return failed(Error{"no pseudonym given / 仮名が指定されていません"});
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) return failed(credentials.error());
-  auto opened = open_installation(args.config);
+  auto opened = site::open_installation(args.config);
   if (!opened) return failed(opened.error());
-  Installation& installation = **opened;
+  site::Installation& installation = **opened;
   auto trusted = overseer_key(installation);
   if (!trusted) return failed(trusted.error());
   auto grants = load_grants(installation, args.grants);
   if (!grants) return failed(grants.error());
 
-  auto authentication =
-      authenticate(installation, *credentials, {"re-identifying a pseudonym", "仮名の再識別"});
+  auto authentication = site::authenticate(installation, *credentials,
+                                           {"re-identifying a pseudonym", "仮名の再識別"});
   if (!authentication) return failed(authentication.error());
   const std::optional<governance::User>& user = authentication->user;
   const auto [refusal, message, grant_id] =
       decide(installation, *authentication, *grants, *trusted, args.purpose);
   if (refusal) {
-    auto recorded = record_event(
+    auto recorded = site::record_event(
         installation, governance::events::kReidentificationRefused,
-        {{"user", ledger_text(user ? std::optional<std::string>(user->name) : credentials->user)},
+        {{"user",
+          site::ledger_text(user ? std::optional<std::string>(user->name) : credentials->user)},
          {"role",
           user ? nlohmann::json(governance::to_string(user->role)) : nlohmann::json(nullptr)},
-         {"purpose", ledger_text(args.purpose)},
+         {"purpose", site::ledger_text(args.purpose)},
          {"pseudonyms", pseudonym_texts(*pseudonyms)},
          {"refusal", *refusal},
          {"message", message}});
@@ -220,13 +221,13 @@ int run_reidentify(const ReidentifyArgs& args) {
   }
 
   // Recorded before anything is shown: an address nobody can account for is never printed.
-  auto recorded = record_event(installation, governance::events::kReidentified,
-                               {{"user", user->name},
-                                {"role", governance::to_string(user->role)},
-                                {"purpose", *args.purpose},
-                                {"grant_id", grant_id},
-                                {"pseudonyms", pseudonym_texts(*pseudonyms)},
-                                {"count", pseudonyms->size()}});
+  auto recorded = site::record_event(installation, governance::events::kReidentified,
+                                     {{"user", user->name},
+                                      {"role", governance::to_string(user->role)},
+                                      {"purpose", *args.purpose},
+                                      {"grant_id", grant_id},
+                                      {"pseudonyms", pseudonym_texts(*pseudonyms)},
+                                      {"count", pseudonyms->size()}});
   if (!recorded) return failed(recorded.error());
 
   if (args.json) {

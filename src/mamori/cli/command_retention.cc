@@ -9,8 +9,8 @@
 
 #include "mamori/analysis/sqlite_findings.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/governance/events.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -25,7 +25,7 @@ int run_retention(const RetentionArgs& args) {
     }
     as_of = *parsed;
   }
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori retention run: %s\n", installation.error().message.c_str());
     return 1;
@@ -74,13 +74,13 @@ int run_retention(const RetentionArgs& args) {
     by_category[std::string(scope::to_string(category))] =
         deleted->by_category[static_cast<int>(category)];
   }
-  auto recorded = record_event(**installation, governance::events::kRetentionDeleted,
-                               {{"as_of", format_rfc3339_micros(as_of)},
-                                {"records_deleted", deleted->records_deleted},
-                                {"by_run", by_run},
-                                {"by_category", by_category},
-                                {"analysis_runs_deleted", findings_deleted.runs},
-                                {"findings_deleted", findings_deleted.findings}});
+  auto recorded = site::record_event(**installation, governance::events::kRetentionDeleted,
+                                     {{"as_of", format_rfc3339_micros(as_of)},
+                                      {"records_deleted", deleted->records_deleted},
+                                      {"by_run", by_run},
+                                      {"by_category", by_category},
+                                      {"analysis_runs_deleted", findings_deleted.runs},
+                                      {"findings_deleted", findings_deleted.findings}});
   if (!recorded) {
     std::fprintf(stderr, "mamori retention run: %s\n", recorded.error().message.c_str());
     return 1;

@@ -7,12 +7,12 @@
 #include <cstdio>
 #include <fstream>
 
-#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/governance/events.h"
 #include "mamori/privacy/share_config.h"
 #include "mamori/sieve/ruleset.h"
+#include "mamori/site/access_gate.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -48,7 +48,7 @@ Result<privacy::ShareOptions> share_options(const ShareBuildArgs& args) {
 Result<store::RecordQuery> share_query(const ShareBuildArgs& args) {
   store::RecordQuery query;
   query.limit = 0;
-  if (auto range = apply_time_range(args.since, args.until, query); !range) {
+  if (auto range = site::apply_time_range(args.since, args.until, query); !range) {
     return fail(range.error());
   }
   return query;
@@ -66,9 +66,9 @@ int run_share_build(const ShareBuildArgs& args) {
   if (!options) return failed(options.error());
   auto query = share_query(args);
   if (!query) return failed(query.error());
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) return failed(credentials.error());
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) return failed(installation.error());
   // The current ruleset attributes matches to indicator values (share.h).
   auto ruleset = sieve::load_ruleset((*installation)->sieve.ruleset);
@@ -76,11 +76,12 @@ int run_share_build(const ShareBuildArgs& args) {
   auto store = store::open_store((*installation)->sieve.store);
   if (!store) return failed(store.error());
 
-  auto grant = authorize_read(**installation, **store, *credentials, args.purpose, *query);
+  auto grant = site::authorize_read(**installation, **store, *credentials, args.purpose, *query);
   if (!grant) return failed(grant.error());
   auto records = (*store)->query(*query);
   if (!records) return failed(records.error());
-  if (auto recorded = record_read(**installation, *grant, *query, records->size()); !recorded) {
+  if (auto recorded = site::record_read(**installation, *grant, *query, records->size());
+      !recorded) {
     return failed(recorded.error());
   }
 
@@ -97,15 +98,15 @@ int run_share_build(const ShareBuildArgs& args) {
   out.close();
   if (!out) return failed(Error{"cannot write " + args.out});
 
-  auto recorded = record_event(**installation, governance::events::kShareBuilt,
-                               {{"user", grant->user.name},
-                                {"purpose", grant->purpose},
-                                {"query", query_to_json(*query)},
-                                {"records", records->size()},
-                                {"aggregates", stats.aggregates_emitted},
-                                {"withheld_below_k", stats.aggregates_suppressed},
-                                {"k", options->k},
-                                {"window_seconds", options->window.nanos / 1'000'000'000}});
+  auto recorded = site::record_event(**installation, governance::events::kShareBuilt,
+                                     {{"user", grant->user.name},
+                                      {"purpose", grant->purpose},
+                                      {"query", site::query_to_json(*query)},
+                                      {"records", records->size()},
+                                      {"aggregates", stats.aggregates_emitted},
+                                      {"withheld_below_k", stats.aggregates_suppressed},
+                                      {"k", options->k},
+                                      {"window_seconds", options->window.nanos / 1'000'000'000}});
   if (!recorded) return failed(recorded.error());
   std::printf(
       "%llu shareable aggregates from %llu records written to %s (%llu withheld: fewer "

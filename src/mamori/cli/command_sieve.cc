@@ -22,7 +22,6 @@
 #include "mamori/capture/capture_file.h"
 #include "mamori/capture/live_source.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/cli/progress.h"
 #include "mamori/cli/run_governance.h"
 #include "mamori/cli/sensor_setup.h"
@@ -33,6 +32,7 @@
 #include "mamori/privacy/field_policy.h"
 #include "mamori/privacy/privacy_config.h"
 #include "mamori/sieve/sieve.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store_sink.h"
 
 namespace mamori::cli {
@@ -99,12 +99,12 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: %s\n", sensor.error().message.c_str());
     return 1;
   }
-  auto opened = open_installation(args.config);
+  auto opened = site::open_installation(args.config);
   if (!opened) {
     std::fprintf(stderr, "mamori sieve: %s\n", opened.error().message.c_str());
     return 1;
   }
-  Installation& installation = **opened;
+  site::Installation& installation = **opened;
   Coverage coverage;
   const auto& paths = args.approvals.empty() ? installation.governance.approvals : args.approvals;
   if (!approvals_cover(installation, *sensor, paths, coverage, "mamori sieve")) return 1;
@@ -207,7 +207,7 @@ int run_sieve(const SieveArgs& args) {
     std::fprintf(stderr, "mamori sieve: store: %s\n", ended.error().message.c_str());
     return 1;
   }
-  auto ended = record_event(
+  auto ended = site::record_event(
       installation, governance::events::kRunEnded,
       {{"run_id", run},
        {"sensor", run_info.sensor},

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <fstream>
 
-#include "mamori/cli/access_gate.h"
 #include "mamori/cli/commands.h"
-#include "mamori/cli/installation.h"
 #include "mamori/governance/events.h"
+#include "mamori/site/access_gate.h"
+#include "mamori/site/installation.h"
 
 namespace mamori::cli {
 
@@ -18,12 +18,12 @@ int run_users_add(const UsersAddArgs& args) {
     std::fprintf(stderr, "mamori users add: --role: %s\n", role.error().message.c_str());
     return 1;
   }
-  auto credentials = gather_credentials(args.name, args.password_file, std::nullopt);
+  auto credentials = site::gather_credentials(args.name, args.password_file, std::nullopt);
   if (!credentials) {
     std::fprintf(stderr, "mamori users add: %s\n", credentials.error().message.c_str());
     return 1;
   }
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori users add: %s\n", installation.error().message.c_str());
     return 1;
@@ -41,9 +41,9 @@ int run_users_add(const UsersAddArgs& args) {
     std::fprintf(stderr, "mamori users add: %s\n", added.error().message.c_str());
     return 1;
   }
-  auto recorded = record_event(
+  auto recorded = site::record_event(
       **installation, governance::events::kUserAdded,
-      {{"user", user.name}, {"role", governance::to_string(user.role)}, {"by", os_user()}});
+      {{"user", user.name}, {"role", governance::to_string(user.role)}, {"by", site::os_user()}});
   if (!recorded) {
     std::fprintf(stderr, "mamori users add: %s\n", recorded.error().message.c_str());
     return 1;
@@ -55,7 +55,7 @@ int run_users_add(const UsersAddArgs& args) {
 }
 
 int run_users_token(const UsersTokenArgs& args) {
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori users token: %s\n", installation.error().message.c_str());
     return 1;
@@ -73,9 +73,9 @@ int run_users_token(const UsersTokenArgs& args) {
     std::fprintf(stderr, "mamori users token: %s\n", added.error().message.c_str());
     return 1;
   }
-  auto recorded = record_event(
+  auto recorded = site::record_event(
       **installation, governance::events::kTokenIssued,
-      {{"user", args.name}, {"token_id", governance::token_id(digest)}, {"by", os_user()}});
+      {{"user", args.name}, {"token_id", governance::token_id(digest)}, {"by", site::os_user()}});
   if (!recorded) {
     std::fprintf(stderr, "mamori users token: %s\n", recorded.error().message.c_str());
     return 1;
@@ -103,7 +103,7 @@ int run_consent_add(const ConsentAddArgs& args) {
                  "for selected communications information\n");
     return 1;
   }
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) {
     std::fprintf(stderr, "mamori consent add: %s\n", installation.error().message.c_str());
     return 1;
@@ -114,15 +114,15 @@ int run_consent_add(const ConsentAddArgs& args) {
                                     .purpose = args.purpose,
                                     .data_since = *since,
                                     .data_until = *until,
-                                    .recorded_by = os_user(),
+                                    .recorded_by = site::os_user(),
                                     .recorded_at = SystemClock().now(),
                                     .note = args.note};
   if (auto added = (*installation)->governance_storage->add_consent(consent); !added) {
     std::fprintf(stderr, "mamori consent add: %s\n", added.error().message.c_str());
     return 1;
   }
-  auto recorded = record_event(**installation, governance::events::kConsentRecorded,
-                               {{"consent", governance::consent_to_json(consent)}});
+  auto recorded = site::record_event(**installation, governance::events::kConsentRecorded,
+                                     {{"consent", governance::consent_to_json(consent)}});
   if (!recorded) {
     std::fprintf(stderr, "mamori consent add: %s\n", recorded.error().message.c_str());
     return 1;

@@ -34,17 +34,17 @@ std::string RegistrySession::actor() const {
   return fmt::format("user '{}' ({})", user.name, governance::to_string(user.role));
 }
 
-Result<RegistrySession> open_session(const RegistryCommands& args, ActionName action) {
-  auto credentials = gather_credentials(args.user, args.password_file, args.token_file);
+Result<RegistrySession> open_session(const RegistryCommands& args, site::ActionName action) {
+  auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
   if (!credentials) return fail(credentials.error());
   auto file = ConfigFile::load(args.config);
   if (!file) return fail(file.error());
   auto config = registry::load_registry_config(*file);
   if (!config) return fail(config.error());
-  auto installation = open_installation(args.config);
+  auto installation = site::open_installation(args.config);
   if (!installation) return fail(installation.error());
 
-  auto authentication = authenticate(**installation, *credentials, action);
+  auto authentication = site::authenticate(**installation, *credentials, action);
   if (!authentication) return fail(authentication.error());
   if (!authentication->user) return fail("refused / 拒否: {}", authentication->message);
   const governance::User& user = *authentication->user;

@@ -23,13 +23,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mamori/cli/access_gate.h"
-#include "mamori/cli/installation.h"
 #include "mamori/cli/registry_commands.h"
 #include "mamori/core/error.h"
 #include "mamori/core/time.h"
 #include "mamori/registry/registry_config.h"
 #include "mamori/registry/storage.h"
+#include "mamori/site/access_gate.h"
+#include "mamori/site/installation.h"
 
 namespace mamori::cli {
 
@@ -38,7 +38,7 @@ inline constexpr int kExitError = 1;
 inline constexpr int kExitPartial = 2;
 
 struct RegistrySession {
-  std::unique_ptr<Installation> installation;
+  std::unique_ptr<site::Installation> installation;
   registry::RegistryConfig config;
   std::unique_ptr<registry::RegistryStorage> storage;
   governance::User user;
@@ -51,7 +51,7 @@ struct RegistrySession {
 
 // Opens and authenticates. Refusals (no or wrong credentials, a disabled user, the overseer)
 // are errors with a bilingual message.
-Result<RegistrySession> open_session(const RegistryCommands& args, ActionName action);
+Result<RegistrySession> open_session(const RegistryCommands& args, site::ActionName action);
 
 // Government roles only (analyst, admin), or admin only.
 Result<void> require_government(const RegistrySession& session, std::string_view what);

@@ -22,7 +22,8 @@ nlohmann::json category_list(const scope::CategorySet& set) {
 
 namespace {
 
-governance::ApprovalDecision check_coverage(const Installation& installation, const Sensor& sensor,
+governance::ApprovalDecision check_coverage(const site::Installation& installation,
+                                            const Sensor& sensor,
                                             const std::vector<std::string>& paths,
                                             Coverage& coverage, std::optional<std::string>& id) {
   using governance::Refusal;
@@ -103,7 +104,7 @@ governance::ApprovalDecision check_coverage(const Installation& installation, co
 
 }  // namespace
 
-bool approvals_cover(Installation& installation, const Sensor& sensor,
+bool approvals_cover(site::Installation& installation, const Sensor& sensor,
                      const std::vector<std::string>& paths, Coverage& coverage,
                      std::string_view command) {
   std::optional<std::string> approval_id;
@@ -112,7 +113,7 @@ bool approvals_cover(Installation& installation, const Sensor& sensor,
 
   std::fprintf(stderr, "%.*s: refused / 選別を拒否しました: %s\n", static_cast<int>(command.size()),
                command.data(), decision.message.c_str());
-  auto recorded = record_event(
+  auto recorded = site::record_event(
       installation, governance::events::kSieveRefused,
       {{"sensor", sensor.config.sensor},
        {"refusal", governance::to_string(*decision.refusal)},
@@ -127,11 +128,11 @@ bool approvals_cover(Installation& installation, const Sensor& sensor,
   return false;
 }
 
-Result<void> record_approval_once(Installation& installation,
+Result<void> record_approval_once(site::Installation& installation,
                                   const governance::Approval& approval) {
   const std::string signature = ledger::signature_to_hex(approval.signature);
   bool recorded_before = false;
-  auto scanned = for_each_event(
+  auto scanned = site::for_each_event(
       installation, governance::events::kApprovalGranted, [&](const ledger::LedgerEntry& entry) {
         recorded_before =
             entry.body.value("/approval/request/id"_json_pointer, std::string()) == approval.id() &&
@@ -140,8 +141,8 @@ Result<void> record_approval_once(Installation& installation,
       });
   if (!scanned) return fail(scanned.error());
   if (recorded_before) return {};
-  auto recorded = record_event(installation, governance::events::kApprovalGranted,
-                               {{"approval", governance::approval_to_json(approval)}});
+  auto recorded = site::record_event(installation, governance::events::kApprovalGranted,
+                                     {{"approval", governance::approval_to_json(approval)}});
   if (!recorded) return fail(recorded.error());
   return {};
 }
@@ -163,7 +164,7 @@ nlohmann::json deidentification_json(const privacy::FieldPolicyStats& stats) {
           {"clear_foreign", stats.clear_foreign}};
 }
 
-Result<StartedRun> begin_recorded_run(Installation& installation, const Sensor& sensor,
+Result<StartedRun> begin_recorded_run(site::Installation& installation, const Sensor& sensor,
                                       const Coverage& coverage, const privacy::FieldPolicy& policy,
                                       store::RunWriter& writer, std::string input) {
   const auto& request = coverage.approvals.front().request;
@@ -180,21 +181,21 @@ Result<StartedRun> begin_recorded_run(Installation& installation, const Sensor& 
   auto run = writer.begin_run(info);
   if (!run) return fail(run.error());
   started.id = *run;
-  auto recorded =
-      record_event(installation, governance::events::kRunStarted,
-                   {{"run_id", started.id},
-                    {"sensor", info.sensor},
-                    {"approval_id", info.approval_id},
-                    {"legal_basis", info.legal_basis},
-                    {"agreement_id", request.agreement_id ? nlohmann::json(*request.agreement_id)
-                                                          : nlohmann::json(nullptr)},
-                    {"ruleset_hash", info.ruleset_hash},
-                    {"config_hash", info.config_hash},
-                    {"categories", category_list(sensor.config.categories)},
-                    {"input", info.input},
-                    {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000},
-                    {"pseudonym_epoch", policy.epoch()},
-                    {"clear_addresses", privacy::to_string(policy.clear())}});
+  auto recorded = site::record_event(
+      installation, governance::events::kRunStarted,
+      {{"run_id", started.id},
+       {"sensor", info.sensor},
+       {"approval_id", info.approval_id},
+       {"legal_basis", info.legal_basis},
+       {"agreement_id",
+        request.agreement_id ? nlohmann::json(*request.agreement_id) : nlohmann::json(nullptr)},
+       {"ruleset_hash", info.ruleset_hash},
+       {"config_hash", info.config_hash},
+       {"categories", category_list(sensor.config.categories)},
+       {"input", info.input},
+       {"retention_seconds", installation.governance.retention.nanos / 1'000'000'000},
+       {"pseudonym_epoch", policy.epoch()},
+       {"clear_addresses", privacy::to_string(policy.clear())}});
   if (!recorded) return fail(recorded.error());
   return started;
 }

@@ -11,13 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mamori/cli/installation.h"
 #include "mamori/cli/sensor_setup.h"
 #include "mamori/core/error.h"
 #include "mamori/core/time.h"
 #include "mamori/governance/approval.h"
 #include "mamori/privacy/field_policy.h"
 #include "mamori/scope/category.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -49,13 +49,14 @@ struct Coverage {
 
 // Checks the approvals at `paths` against the sensor (I4); on refusal prints the reason
 // prefixed with `command`, records it on the ledger and returns false.
-bool approvals_cover(Installation& installation, const Sensor& sensor,
+bool approvals_cover(site::Installation& installation, const Sensor& sensor,
                      const std::vector<std::string>& paths, Coverage& coverage,
                      std::string_view command);
 
 // An approval enters the ledger when it is granted (`mamori approve --config`) or, at the
 // latest, when a run first uses it.
-Result<void> record_approval_once(Installation& installation, const governance::Approval& approval);
+Result<void> record_approval_once(site::Installation& installation,
+                                  const governance::Approval& approval);
 
 // The field policy that de-identifies every record of the run (I5); needs the pseudonym key.
 Result<privacy::FieldPolicy> open_field_policy(const Sensor& sensor,
@@ -70,7 +71,7 @@ struct StartedRun {
 
 // Begins the run in `writer` (its bookkeeping: sensor, hashes, approvals, legal basis,
 // retention, `input`) and records run.started on the ledger with the de-identification in force.
-Result<StartedRun> begin_recorded_run(Installation& installation, const Sensor& sensor,
+Result<StartedRun> begin_recorded_run(site::Installation& installation, const Sensor& sensor,
                                       const Coverage& coverage, const privacy::FieldPolicy& policy,
                                       store::RunWriter& writer, std::string input);
 

@@ -1,4 +1,4 @@
-#include "mamori/cli/access_gate.h"
+#include "mamori/site/access_gate.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -12,7 +12,7 @@
 #include "mamori/governance/signed_document.h"
 #include "mamori/sieve/record.h"
 
-namespace mamori::cli {
+namespace mamori::site {
 namespace {
 
 Result<std::string> first_line_of(const std::string& path) {
@@ -235,4 +235,4 @@ Result<void> record_read(Installation& installation, const ReadGrant& grant,
   return {};
 }
 
-}  // namespace mamori::cli
+}  // namespace mamori::site

@@ -1,5 +1,5 @@
 #pragma once
-// cli/installation: what every governed command opens from one mamori.toml: the sieve
+// site/installation: what every governed command opens from one mamori.toml: the sieve
 // configuration (sensor id, store), the [governance] and [access] sections, the governance
 // storage and the ledger, signed with this installation's key. Every governed command writes
 // what it did to the ledger through record_event(); none of them runs without a ledger.
@@ -20,7 +20,7 @@
 #include "mamori/ledger/storage.h"
 #include "mamori/sieve/sieve_config.h"
 
-namespace mamori::cli {
+namespace mamori::site {
 
 struct Installation {
   std::string config_path;
@@ -53,4 +53,4 @@ Result<void> for_each_event(Installation& installation, std::string_view type,
 // The operating-system user running the command, for "by" fields of events.
 std::string os_user();
 
-}  // namespace mamori::cli
+}  // namespace mamori::site

@@ -1,5 +1,5 @@
 #pragma once
-// cli/access_gate: the I7 gate in front of every read of selected records: who (a user with a
+// site/access_gate: the I7 gate in front of every read of selected records: who (a user with a
 // password or an API token), why (a configured purpose; never criminal investigation), and, for
 // agreement-party data read for a purpose the party did not agree to, a recorded consent.
 // Every decision, allowed or refused, becomes a ledger event; an allowed read is recorded with
@@ -13,11 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mamori/cli/installation.h"
 #include "mamori/governance/access.h"
+#include "mamori/site/installation.h"
 #include "mamori/store/store.h"
 
-namespace mamori::cli {
+namespace mamori::site {
 
 struct Credentials {
   std::optional<std::string> user;
@@ -80,4 +80,4 @@ nlohmann::json query_to_json(const store::RecordQuery& query);
 Result<void> apply_time_range(const std::optional<std::string>& since,
                               const std::optional<std::string>& until, store::RecordQuery& query);
 
-}  // namespace mamori::cli
+}  // namespace mamori::site

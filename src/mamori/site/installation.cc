@@ -1,4 +1,4 @@
-#include "mamori/cli/installation.h"
+#include "mamori/site/installation.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include "mamori/store/governance_storage.h"
 #include "mamori/store/ledger_storage.h"
 
-namespace mamori::cli {
+namespace mamori::site {
 
 namespace {
 
@@ -92,4 +92,4 @@ std::string os_user() {
   return "uid:" + std::to_string(geteuid());
 }
 
-}  // namespace mamori::cli
+}  // namespace mamori::site
