@@ -179,16 +179,18 @@ Result<Authentication> authenticate(Installation& installation, const Credential
   return result;
 }
 
-Result<ReadGrant> authorize_read(Installation& installation, store::Store& store,
-                                 const Credentials& credentials,
+namespace {
+
+// The decision after authentication, recorded on the ledger when it refuses. `claimed_user` is
+// the name the refusal event carries when nobody authenticated.
+Result<ReadGrant> decide_read_of(Installation& installation, store::Store& store,
+                                 Authentication authentication,
+                                 const std::optional<std::string>& claimed_user,
                                  const std::optional<std::string>& purpose,
                                  const store::RecordQuery& query) {
-  auto authentication =
-      authenticate(installation, credentials, {"reading selected records", "選別後情報の閲覧"});
-  if (!authentication) return fail(authentication.error());
-  std::optional<governance::User> user = std::move(authentication->user);
-  std::optional<governance::AccessRefusal> refusal = authentication->refusal;
-  std::string message = std::move(authentication->message);
+  std::optional<governance::User> user = std::move(authentication.user);
+  std::optional<governance::AccessRefusal> refusal = authentication.refusal;
+  std::string message = std::move(authentication.message);
   auto& users = *installation.governance_storage;
 
   std::vector<std::string> consents_used;
@@ -205,9 +207,9 @@ Result<ReadGrant> authorize_read(Installation& installation, store::Store& store
   }
 
   if (refusal) {
-    const auto claimed_user = user ? std::optional<std::string>(user->name) : credentials.user;
+    const auto named = user ? std::optional<std::string>(user->name) : claimed_user;
     auto recorded = record_event(installation, governance::events::kAccessRefused,
-                                 {{"user", ledger_text(claimed_user)},
+                                 {{"user", ledger_text(named)},
                                   {"role", user ? nlohmann::json(governance::to_string(user->role))
                                                 : nlohmann::json(nullptr)},
                                   {"purpose", ledger_text(purpose)},
@@ -220,6 +222,37 @@ Result<ReadGrant> authorize_read(Installation& installation, store::Store& store
   // Allowed implies a user and a purpose: decide_read refuses a read without either.
   if (!user || !purpose) return fail("internal: read allowed without a user or a purpose");
   return ReadGrant{.user = *user, .purpose = *purpose, .consents_used = consents_used};
+}
+
+}  // namespace
+
+Result<ReadGrant> authorize_read(Installation& installation, store::Store& store,
+                                 const Credentials& credentials,
+                                 const std::optional<std::string>& purpose,
+                                 const store::RecordQuery& query) {
+  auto authentication =
+      authenticate(installation, credentials, {"reading selected records", "選別後情報の閲覧"});
+  if (!authentication) return fail(authentication.error());
+  return decide_read_of(installation, store, std::move(*authentication), credentials.user, purpose,
+                        query);
+}
+
+Result<ReadGrant> authorize_read_for(Installation& installation, store::Store& store,
+                                     const std::string& user_name,
+                                     const std::optional<std::string>& purpose,
+                                     const store::RecordQuery& query) {
+  auto found = installation.governance_storage->find_user(user_name);
+  if (!found) return fail(found.error());
+  Authentication authentication;
+  if (*found) {
+    authentication.user = std::move(**found);
+  } else {
+    // Removed since it authenticated: refused like wrong credentials.
+    authentication.refusal = governance::AccessRefusal::bad_credentials;
+    authentication.message = fmt::format("user '{}' no longer exists / 利用者が存在しません",
+                                         governance::detail::printable(user_name));
+  }
+  return decide_read_of(installation, store, std::move(authentication), user_name, purpose, query);
 }
 
 Result<void> record_read(Installation& installation, const ReadGrant& grant,

@@ -70,6 +70,14 @@ Result<ReadGrant> authorize_read(Installation& installation, store::Store& store
                                  const std::optional<std::string>& purpose,
                                  const store::RecordQuery& query);
 
+// The same decision for a user the caller has already authenticated (mamorid: by its session
+// cookie or API token). The user is read again from the governance storage, so a user
+// disabled or removed since it logged in is refused; the decision is recorded as above.
+Result<ReadGrant> authorize_read_for(Installation& installation, store::Store& store,
+                                     const std::string& user_name,
+                                     const std::optional<std::string>& purpose,
+                                     const store::RecordQuery& query);
+
 // Records an allowed read: who, which query, how many records, which purpose.
 Result<void> record_read(Installation& installation, const ReadGrant& grant,
                          const store::RecordQuery& query, std::uint64_t records);

@@ -1,11 +1,14 @@
-// mamorid: the mamori server. This first cut serves the TAXII 2.1 API of the [taxii] section of
-// mamori.toml (server/taxii_server.h) until SIGTERM or SIGINT, then finishes the requests in
-// progress and exits 0. The web console of issue 8 is not here yet.
+// mamorid: the mamori server. It serves what mamori.toml configures — the web console and its
+// JSON API for a [console] section (server/console_server.h; a self-signed certificate is made
+// on first start when none is configured), the TAXII 2.1 API for a [taxii] section
+// (server/taxii_server.h), or both — until SIGTERM or SIGINT, then finishes the requests in
+// progress and exits 0.
 
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,9 +16,13 @@
 
 #include "mamori/core/config.h"
 #include "mamori/core/time.h"
+#include "mamori/server/console_config.h"
+#include "mamori/server/console_server.h"
 #include "mamori/server/taxii_config.h"
 #include "mamori/server/taxii_server.h"
 #include "mamori/server/taxii_store.h"
+#include "mamori/site/installation.h"
+#include "mamori/store/store.h"
 
 namespace {
 
@@ -52,30 +59,83 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "mamorid: {}\n", file.error().message);
     return 1;
   }
-  auto config = mamori::server::load_taxii_config(*file);
-  if (!config) {
-    fmt::print(stderr, "mamorid: {}\n", config.error().message);
+  const bool serve_console = mamori::server::has_console_section(*file);
+  const bool serve_taxii = mamori::server::has_section(*file, "taxii");
+  if (!serve_console && !serve_taxii) {
+    fmt::print(stderr,
+               "mamorid: {}: neither [console] nor [taxii] is configured: nothing to serve / "
+               "[console] も [taxii] も設定されていません\n",
+               file->path());
     return 1;
   }
   const mamori::SystemClock clock;
-  auto store = mamori::server::TaxiiStore::open(config->database, clock);
-  if (!store) {
-    fmt::print(stderr, "mamorid: {}\n", store.error().message);
-    return 1;
+
+  std::unique_ptr<mamori::site::Installation> installation;
+  std::unique_ptr<mamori::server::ConsoleServer> console;
+  if (serve_console) {
+    auto console_config = mamori::server::load_console_config(*file);
+    if (!console_config) {
+      fmt::print(stderr, "mamorid: {}\n", console_config.error().message);
+      return 1;
+    }
+    auto opened = mamori::site::open_installation(config_path);
+    if (!opened) {
+      fmt::print(stderr, "mamorid: {}\n", opened.error().message);
+      return 1;
+    }
+    installation = std::move(*opened);
+    auto made = mamori::server::ensure_console_certificate(*console_config);
+    if (!made) {
+      fmt::print(stderr, "mamorid: {}\n", made.error().message);
+      return 1;
+    }
+    if (*made) {
+      fmt::print("mamorid: made a self-signed certificate {} / 自己署名証明書を作成しました\n",
+                 console_config->certificate);
+    }
+    const std::string address = console_config->address;
+    const std::string store_url = installation->sieve.store;
+    auto started = mamori::server::ConsoleServer::start(
+        std::move(*console_config), *installation,
+        [store_url] { return mamori::store::open_store(store_url); }, clock);
+    if (!started) {
+      fmt::print(stderr, "mamorid: {}\n", started.error().message);
+      return 1;
+    }
+    console = std::move(*started);
+    fmt::print("mamorid: console at https://{}:{}/\n", address, console->port());
   }
-  const std::string address = config->address;
-  const std::string root = config->api_root;
-  auto server = mamori::server::TaxiiServer::start(std::move(*config), **store, clock);
-  if (!server) {
-    fmt::print(stderr, "mamorid: {}\n", server.error().message);
-    return 1;
+
+  std::unique_ptr<mamori::server::TaxiiStore> taxii_store;
+  std::unique_ptr<mamori::server::TaxiiServer> taxii;
+  if (serve_taxii) {
+    auto config = mamori::server::load_taxii_config(*file);
+    if (!config) {
+      fmt::print(stderr, "mamorid: {}\n", config.error().message);
+      return 1;
+    }
+    auto store = mamori::server::TaxiiStore::open(config->database, clock);
+    if (!store) {
+      fmt::print(stderr, "mamorid: {}\n", store.error().message);
+      return 1;
+    }
+    taxii_store = std::move(*store);
+    const std::string address = config->address;
+    const std::string root = config->api_root;
+    auto server = mamori::server::TaxiiServer::start(std::move(*config), *taxii_store, clock);
+    if (!server) {
+      fmt::print(stderr, "mamorid: {}\n", server.error().message);
+      return 1;
+    }
+    taxii = std::move(*server);
+    fmt::print("mamorid: TAXII 2.1 at https://{}:{}/taxii2/ (API root /{}/)\n", address,
+               taxii->port(), root);
   }
-  fmt::print("mamorid: TAXII 2.1 at https://{}:{}/taxii2/ (API root /{}/)\n", address,
-             (*server)->port(), root);
   std::fflush(stdout);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   fmt::print("mamorid: stopping (signal {})\n", signal_number);
-  (*server)->stop();
+  if (taxii) taxii->stop();
+  if (console) console->stop();
   return 0;
 }
