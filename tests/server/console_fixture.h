@@ -168,6 +168,19 @@ struct ConsoleEnv {
                                 .disabled = true}));
   }
 
+  // Another user with an API token, once the server runs (requests are sequential in the
+  // tests, so the installation may be used between them).
+  void add_user(const std::string& name, governance::Role role) {
+    auto& users = *installation->governance_storage;
+    ASSERT_TRUE(users.add_user({.name = name,
+                                .role = role,
+                                .password_hash = cheap_hash(password_of(name)),
+                                .created_at = clock.now()}));
+    const std::string token = governance::new_api_token();
+    ASSERT_TRUE(users.add_token(name, governance::token_digest(token), clock.now()));
+    tokens[name] = token;
+  }
+
   // Today's first `records` seconds (UTC), categories in turn FF, FD, DF.
   Timestamp today() const {
     return Timestamp::from_seconds(clock.now().seconds() / 86'400 * 86'400);

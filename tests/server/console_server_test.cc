@@ -1,4 +1,4 @@
-// The console API server over HTTPS on loopback (issue 8 items 1-2, console-api.md): the RBAC
+// The console API server over HTTPS on loopback (issue 8 items 1-2, docs/console-api.md): the RBAC
 // table enforced for every route and role, sessions and their cookie, CSRF, the login limiter,
 // malformed and oversized bodies, security headers, static files without traversal, the I7 gate
 // in front of record reads, and the oversight endpoints.
@@ -546,7 +546,11 @@ TEST_F(ConsoleServerTest, FindingsOfTheLatestAnalysisWithAGraphOfPseudonymousBot
   c2.details.push_back({"infected_clients", 6});
   c2.details.push_back({"implant_fingerprint", 0, "ja3:3a366762f6c191d06acf4daf46ecd6ca"});
   latest.findings.push_back(c2);
-  latest.findings.push_back(finding(analysis::FindingKind::beacon, "203.0.113.5", 70));
+  auto beacon = finding(analysis::FindingKind::beacon, "203.0.113.5", 70);
+  // No implant seen, three clients: the graph shows three clients, not zero bots.
+  beacon.details.push_back({"infected_clients", 0});
+  beacon.details.push_back({"clients", 3});
+  latest.findings.push_back(beacon);
   info.expires_at = analysis::latest_expiry(latest);
   ASSERT_TRUE((*store)->save(info, latest));
 
@@ -571,6 +575,14 @@ TEST_F(ConsoleServerTest, FindingsOfTheLatestAnalysisWithAGraphOfPseudonymousBot
   EXPECT_EQ(nodes[1]["count"], 6);
   EXPECT_EQ(nodes[2]["kind"], "fingerprint");
   EXPECT_EQ(body["graph"]["edges"].size(), nodes.size() - 1);
+
+  auto other = env.call("GET", "/api/findings/" + beacon.id, env.bearer("analyst"));
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->status, 200) << other->body;
+  const json other_nodes = body_of(other)["graph"]["nodes"];
+  ASSERT_GE(other_nodes.size(), 2u);
+  EXPECT_EQ(other_nodes[1]["kind"], "bots");
+  EXPECT_EQ(other_nodes[1]["count"], 3);
 
   auto missing = env.call("GET", "/api/findings/f-0000000000000000", env.bearer("analyst"));
   ASSERT_TRUE(missing);

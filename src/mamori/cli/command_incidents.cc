@@ -16,6 +16,7 @@
 #include "mamori/governance/signed_document.h"
 #include "mamori/registry/attack.h"
 #include "mamori/registry/incidents.h"
+#include "mamori/site/registry_access.h"
 
 namespace mamori::cli {
 namespace {
@@ -63,24 +64,6 @@ Result<registry::AttackCatalog> attack_catalog(const RegistrySession& session,
         config_path);
   }
   return registry::AttackCatalog::load(*session.config.attack_techniques);
-}
-
-// "inc-<year>-<n>" with n one more than the highest of that year.
-Result<std::string> next_incident_id(RegistrySession& session) {
-  const std::string prefix = "inc-" + format_rfc3339_seconds(session.now).substr(0, 4) + "-";
-  auto incidents = session.storage->incidents();
-  if (!incidents) return fail(incidents.error());
-  std::uint64_t highest = 0;
-  for (const Incident& incident : *incidents) {
-    if (!incident.id.starts_with(prefix)) continue;
-    const std::string number = incident.id.substr(prefix.size());
-    if (number.empty() || number.size() > 9 ||
-        !std::ranges::all_of(number, [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    highest = std::max<std::uint64_t>(highest, std::stoull(number));
-  }
-  return fmt::format("{}{:04}", prefix, highest + 1);
 }
 
 // The incident, if the user may see it (for filing: may file for its organisation). To an
@@ -208,15 +191,13 @@ int run_incidents_report(const RegistryCommands& args) {
 
   // Computers the report names that this organisation has not filed: accepted (a first report
   // must cost little), but said, so that the operator files them.
-  for (std::size_t i = 0; i < report->affected_computers.size(); ++i) {
-    auto computer = session->storage->computer(report->affected_computers[i]);
-    if (!computer) return report_error(args, computer.error());
-    if (!*computer || (*computer)->organisation_id != organisation->id) {
-      std::fprintf(stderr,
-                   "mamori %s: warning: %s: affected_computers[%zu]: not a registered computer of "
-                   "organisation '%s' / 未届出の機器です\n",
-                   args.name.c_str(), args.file.c_str(), i, organisation->id.c_str());
-    }
+  auto unfiled = site::unfiled_computers(*session->storage, *report, organisation->id);
+  if (!unfiled) return report_error(args, unfiled.error());
+  for (const std::size_t i : *unfiled) {
+    std::fprintf(stderr,
+                 "mamori %s: warning: %s: affected_computers[%zu]: not a registered computer of "
+                 "organisation '%s' / 未届出の機器です\n",
+                 args.name.c_str(), args.file.c_str(), i, organisation->id.c_str());
   }
 
   Incident incident;
@@ -228,22 +209,10 @@ int run_incidents_report(const RegistryCommands& args) {
     }
     auto regime = registry::choose_regime(session->config, *regimes, args.regime, args.config);
     if (!regime) return report_error(args, regime.error());
-    // Two first reports filed at the same moment may pick the same next id: the second store
-    // fails on it, and takes the next one.
-    for (int attempt = 0;; ++attempt) {
-      auto id = next_incident_id(*session);
-      if (!id) return report_error(args, id.error());
-      auto opened = registry::open_incident(*id, *regime, *report, *catalog, session->user.name,
-                                            session->now);
-      if (!opened) return report_error(args, opened.error());
-      auto stored = session->storage->open_incident(*opened);
-      if (stored) {
-        incident = std::move(*opened);
-        break;
-      }
-      auto taken = session->storage->incident(*id);
-      if (attempt >= 4 || !taken || !*taken) return report_error(args, stored.error());
-    }
+    auto opened = site::open_next_incident(*session->storage, *regime, *report, *catalog,
+                                           session->user.name, session->now);
+    if (!opened) return report_error(args, opened.error());
+    incident = std::move(*opened);
   } else {
     if (!args.incident) {
       return report_error(
@@ -257,14 +226,10 @@ int run_incidents_report(const RegistryCommands& args) {
     auto loaded = load_incident(*session, *args.incident, true);
     if (!loaded) return report_error(args, loaded.error());
     incident = std::move(*loaded);
-    if (auto submitted = registry::submit_report(incident, std::move(*report), *catalog,
-                                                 session->user.name, session->now);
-        !submitted) {
-      return report_error(args, submitted.error());
-    }
-    if (auto stored = session->storage->append_report(incident.id, incident.reports.back());
-        !stored) {
-      return report_error(args, stored.error());
+    if (auto appended = site::append_later_report(*session->storage, incident, std::move(*report),
+                                                  *catalog, session->user.name, session->now);
+        !appended) {
+      return report_error(args, appended.error());
     }
   }
 

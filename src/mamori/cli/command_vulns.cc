@@ -13,9 +13,9 @@
 #include <fmt/ranges.h>
 
 #include "mamori/cli/registry_session.h"
-#include "mamori/registry/correlation.h"
 #include "mamori/registry/notices.h"
 #include "mamori/registry/vulnerabilities.h"
+#include "mamori/site/registry_access.h"
 
 namespace mamori::cli {
 namespace {
@@ -151,54 +151,24 @@ int run_vulns_list(const RegistryCommands& args) {
   return kExitOk;
 }
 
-namespace {
-
-// Warnings other operators' incident reports give the organisations the user may see
-// (registry/correlation.h): computed from every incident, shown only to their recipients, and
-// naming neither the reporting organisation nor its report text.
-Result<std::vector<registry::Warning>> incident_warnings(
-    RegistrySession& session, const std::vector<registry::Organisation>& visible) {
-  auto incidents = session.storage->incidents();
-  auto organisations = session.storage->organisations();
-  auto computers = session.storage->all_computers();
-  if (!incidents) return fail(incidents.error());
-  if (!organisations) return fail(organisations.error());
-  if (!computers) return fail(computers.error());
-  auto result = registry::correlate(*incidents, {}, *organisations, *computers);
-  std::erase_if(result.warnings, [&](const registry::Warning& warning) {
-    return std::none_of(visible.begin(), visible.end(), [&](const registry::Organisation& o) {
-      return o.id == warning.organisation_id;
-    });
-  });
-  return std::move(result.warnings);
-}
-
-}  // namespace
-
 int run_notices(const RegistryCommands& args) {
   auto session = open_session(args, {"reading vulnerability notices", "脆弱性通知の閲覧"});
   if (!session) return report_error(args, session.error());
   auto organisations = visible_organisations(*session, args.org);
   if (!organisations) return report_error(args, organisations.error());
-  std::vector<registry::ImportantComputer> computers;
-  for (const auto& organisation : *organisations) {
-    auto mine = session->storage->computers(organisation.id);
-    if (!mine) return report_error(args, mine.error());
-    computers.insert(computers.end(), mine->begin(), mine->end());
-  }
-  auto catalog = stored_catalog(*session);
-  if (!catalog) return report_error(args, catalog.error());
   registry::MatchOptions options;
   options.vendor_aliases = session->config.vendor_aliases;
-  const auto notices = registry::make_notices(*catalog, computers, options);
-  auto warnings = incident_warnings(*session, *organisations);
-  if (!warnings) return report_error(args, warnings.error());
+  // The same notices and warnings mamorid's console shows (GET /api/notices).
+  auto found = site::notices_for(*session->storage, *organisations, options);
+  if (!found) return report_error(args, found.error());
+  const auto& notices = found->notices;
+  const auto& warnings = found->warnings;
 
   if (args.json) {
     json out = json::array();
     for (const auto& per_org : notices) out.push_back(registry::to_json(per_org));
     json warned = json::array();
-    for (const auto& warning : *warnings) warned.push_back(registry::to_json(warning));
+    for (const auto& warning : warnings) warned.push_back(registry::to_json(warning));
     print_json({{"notices", std::move(out)}, {"warnings", std::move(warned)}});
     return kExitOk;
   }
@@ -227,13 +197,14 @@ int run_notices(const RegistryCommands& args) {
     }
     table.print();
   }
-  if (!warnings->empty()) {
+  if (!warnings.empty()) {
     fmt::print(
         "warnings from other operators' incident reports / 他事業者の報告に基づく注意喚起\n");
     TextTable table({"to / 宛先", "ref / 参照", "detected / 検知", "why you / 理由",
                      "indicators / 指標", "techniques / 手法"});
-    for (const auto& warning : *warnings) {
+    for (const auto& warning : warnings) {
       std::vector<std::string> indicators;
+      indicators.reserve(warning.indicators.size());
       for (const auto& indicator : warning.indicators) {
         indicators.push_back(fmt::format("{}:{}{}", registry::to_string(indicator.type),
                                          indicator.value, indicator.uncertain ? " (未確定)" : ""));

@@ -10,13 +10,10 @@
 
 #include "mamori/governance/signed_document.h"
 #include "mamori/registry/sqlite_registry.h"
+#include "mamori/site/registry_access.h"
 
 namespace mamori::cli {
 namespace {
-
-bool is_member(const registry::Organisation& organisation, std::string_view user) {
-  return std::ranges::find(organisation.operator_users, user) != organisation.operator_users.end();
-}
 
 Error not_for(const RegistrySession& session, std::string_view organisation_id) {
   return Error{fmt::format(
@@ -26,9 +23,7 @@ Error not_for(const RegistrySession& session, std::string_view organisation_id) 
 
 }  // namespace
 
-bool RegistrySession::government() const {
-  return user.role == governance::Role::analyst || user.role == governance::Role::admin;
-}
+bool RegistrySession::government() const { return site::is_government(user); }
 
 std::string RegistrySession::actor() const {
   return fmt::format("user '{}' ({})", user.name, governance::to_string(user.role));
@@ -92,7 +87,7 @@ Result<registry::Organisation> check_read(RegistrySession& session,
     return **found;
   }
   // Unknown and foreign look the same to an operator.
-  if (!*found || !is_member(**found, session.user.name)) {
+  if (!*found || !site::may_see(session.user, **found)) {
     return fail(not_for(session, organisation_id));
   }
   return **found;
@@ -106,7 +101,10 @@ Result<registry::Organisation> check_file(RegistrySession& session,
         "submitted by the organisation's operator users",
         session.actor(), governance::detail::printable(organisation_id));
   }
-  return check_read(session, organisation_id);
+  auto organisation = check_read(session, organisation_id);
+  if (!organisation) return fail(organisation.error());
+  if (!site::may_file(session.user, *organisation)) return fail(not_for(session, organisation_id));
+  return organisation;
 }
 
 Result<std::vector<registry::Organisation>> visible_organisations(
@@ -116,14 +114,7 @@ Result<std::vector<registry::Organisation>> visible_organisations(
     if (!one) return fail(one.error());
     return std::vector<registry::Organisation>{std::move(*one)};
   }
-  auto all = session.storage->organisations();
-  if (!all) return fail(all.error());
-  if (session.government()) return all;
-  std::vector<registry::Organisation> mine;
-  for (auto& organisation : *all) {
-    if (is_member(organisation, session.user.name)) mine.push_back(std::move(organisation));
-  }
-  return mine;
+  return site::visible_organisations(*session.storage, session.user);
 }
 
 Result<std::string> read_text_file(const std::string& path) {

@@ -1,11 +1,11 @@
 #pragma once
 // cli/registry_session: what every registry command shares (registry_commands.h): opening the
 // installation, the [registry] configuration and the registry database; authenticating the
-// user; deciding which organisations that user may see and file for; and printing tables and
-// JSON. The command implementations are in command_registry.cc, command_incidents.cc and
-// command_vulns.cc.
+// user; refusing, with the command line's messages, what that user may not see or file for; and
+// printing tables and JSON. The command implementations are in command_registry.cc,
+// command_incidents.cc and command_vulns.cc.
 //
-// Who may do what:
+// Who may do what is site/registry_access.h, the rule mamorid's console applies too:
 //   - operator: sees and files for the organisations whose `operator_users` list it, nothing
 //     else (another organisation is refused as "may not act for organisation 'X'", whether it
 //     exists or not, so that ids of other organisations cannot be probed);

@@ -1,34 +1,30 @@
 #include "mamori/server/console_incidents.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <filesystem>
+#include <cctype>
 #include <iterator>
+#include <memory>
 #include <optional>
-#include <system_error>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "mamori/core/config.h"
 #include "mamori/registry/attack.h"
+#include "mamori/registry/incidents.h"
 #include "mamori/registry/registry_config.h"
 #include "mamori/registry/sqlite_registry.h"
 #include "mamori/server/console_config.h"
+#include "mamori/server/console_registry.h"
+#include "mamori/site/registry_access.h"
 
 namespace mamori::server {
 namespace {
 
 using nlohmann::json;
-
-// The registry's visibility rule (cli/registry_session.cc check_read): government roles see
-// every organisation, an operator only those that list it.
-bool may_see(const registry::Organisation& organisation, const governance::User& user) {
-  if (user.role == governance::Role::analyst || user.role == governance::Role::admin) return true;
-  if (user.role != governance::Role::operator_) return false;
-  return std::ranges::find(organisation.operator_users, user.name) !=
-         organisation.operator_users.end();
-}
+using Unexpected = std::unexpected<FilingProblem>;
 
 // The first `limit` bytes of `text`, not cutting a UTF-8 sequence.
 std::string clip(const std::string& text, std::size_t limit) {
@@ -69,76 +65,57 @@ json incident_json(const registry::Incident& incident, const registry::Regime& r
           {"summary", summary_of(incident)}};
 }
 
-}  // namespace
-
-Result<json> list_incidents(const std::string& config_path, const governance::User& user,
-                            Timestamp now) {
-  json list = json::array();
-  auto file = ConfigFile::load(config_path);
-  if (!file) return fail(file.error());
-  if (!has_section(*file, "registry")) return json{{"incidents", std::move(list)}};
-  auto config = registry::load_registry_config(*file);
-  if (!config) return fail(config.error());
-  std::error_code ec;
-  if (!std::filesystem::exists(config->path, ec)) return json{{"incidents", std::move(list)}};
-  auto regimes = registry::require_regimes(*config, config_path);
-  if (!regimes) return fail(regimes.error());
-  auto storage = registry::open_sqlite_registry(config->path);
-  if (!storage) return fail(storage.error());
-  auto organisations = (*storage)->organisations();
-  if (!organisations) return fail(organisations.error());
-  std::vector<registry::Incident> incidents;
-  for (const auto& organisation : *organisations) {
-    if (!may_see(organisation, user)) continue;
-    auto mine = (*storage)->incidents(organisation.id);
-    if (!mine) return fail(mine.error());
-    incidents.insert(incidents.end(), std::make_move_iterator(mine->begin()),
-                     std::make_move_iterator(mine->end()));
-  }
-  std::ranges::sort(incidents, {}, &registry::Incident::id);
-  for (const auto& incident : incidents) {
-    const auto regime = std::ranges::find(*regimes, incident.regime_id, &registry::Regime::id);
-    if (regime == regimes->end()) {
-      return fail("incident {}: unknown reporting regime '{}'", incident.id, incident.regime_id);
-    }
-    list.push_back(incident_json(incident, *regime, now));
-  }
-  return json{{"incidents", std::move(list)}};
+FilingProblem problem(int status, std::string code, std::string message, std::string message_ja,
+                      std::string field = {}) {
+  return FilingProblem{status, std::move(code), std::move(message), std::move(message_ja),
+                       std::move(field)};
 }
 
-namespace {
+Unexpected registry_failed(std::string_view what) {
+  return Unexpected(problem(500, "registry_failed", fmt::format("the registry cannot {}", what),
+                            "登録情報の処理に失敗しました"));
+}
 
-// "inc-<year>-<n>", n one more than the highest of that year (as `mamori incidents report`
-// numbers them).
-Result<std::string> next_incident_id(registry::RegistryStorage& storage, Timestamp now) {
-  const std::string prefix = "inc-" + format_rfc3339_seconds(now).substr(0, 4) + "-";
-  auto incidents = storage.incidents();
-  if (!incidents) return fail(incidents.error());
-  std::uint64_t highest = 0;
-  for (const registry::Incident& incident : *incidents) {
-    if (!incident.id.starts_with(prefix)) continue;
-    const std::string number = incident.id.substr(prefix.size());
-    if (number.empty() || number.size() > 9 ||
-        !std::ranges::all_of(number, [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    highest = std::max<std::uint64_t>(highest, std::stoull(number));
+// The field a registry message about a report names first: "known: must be a string" →
+// "known", "indicators[0].value: …" → "indicators[0].value", "final report (確報): missing
+// required fields: cause, measures" → "cause". Only names shaped like JSON paths, so that
+// nothing else of the message is repeated as a field.
+std::string field_named_in(std::string_view message) {
+  const std::string_view first = message.substr(0, message.find("; "));
+  constexpr std::string_view kMissing = "missing required fields: ";
+  if (const std::size_t at = first.find(kMissing); at != std::string_view::npos) {
+    const std::string_view names = first.substr(at + kMissing.size());
+    return std::string(names.substr(0, names.find(',')));
   }
-  return fmt::format("{}{:04}", prefix, highest + 1);
+  const std::size_t colon = first.find(": ");
+  if (colon == std::string_view::npos || colon == 0 || colon > 64) return {};
+  const std::string_view name = first.substr(0, colon);
+  const bool path_like = std::ranges::all_of(name, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '[' ||
+           c == ']';
+  });
+  return path_like ? std::string(name) : std::string();
 }
 
-FilingProblem problem(int status, std::string code, std::string message, std::string field = {}) {
-  return FilingProblem{status, std::move(code), std::move(message), std::move(field)};
+Unexpected invalid_report(const Error& error) {
+  return Unexpected(problem(400, "invalid_report", error.message,
+                            "報告の内容に誤りがあります: " + error.message,
+                            field_named_in(error.message)));
 }
 
-}  // namespace
+// Everything a filing needs from the [registry] section; a missing piece is the installation's
+// configuration, not the request (409).
+struct Filing {
+  registry::RegistryConfig config;
+  std::vector<registry::Regime> regimes;
+  registry::AttackCatalog catalog;
+  std::unique_ptr<registry::RegistryStorage> storage;
+};
 
-std::expected<json, FilingProblem> file_first_report(const std::string& config_path,
-                                                     const governance::User& user, json body,
-                                                     Timestamp now) {
-  using Unexpected = std::unexpected<FilingProblem>;
+std::expected<Filing, FilingProblem> open_for_filing(const std::string& config_path) {
   const auto not_configured = [](std::string message) {
-    return Unexpected(problem(409, "registry_not_configured", std::move(message)));
+    return Unexpected(problem(409, "registry_not_configured", std::move(message),
+                              "登録情報が正しく設定されていません"));
   };
   auto file = ConfigFile::load(config_path);
   if (!file) return not_configured(file.error().message);
@@ -156,12 +133,80 @@ std::expected<json, FilingProblem> file_first_report(const std::string& config_p
   }
   auto catalog = registry::AttackCatalog::load(*config->attack_techniques);
   if (!catalog) return not_configured(catalog.error().message);
+  auto storage = registry::open_sqlite_registry(config->path);
+  if (!storage) return registry_failed("be opened");
+  return Filing{.config = std::move(*config),
+                .regimes = std::move(*regimes),
+                .catalog = std::move(*catalog),
+                .storage = std::move(*storage)};
+}
+
+// The 201 body of a filing (console_incidents.h).
+std::expected<json, FilingProblem> filed_json(const Filing& filing,
+                                              const registry::Incident& incident,
+                                              std::size_t report_number,
+                                              const std::vector<std::size_t>& unfiled,
+                                              Timestamp now) {
+  const auto regime = std::ranges::find(filing.regimes, incident.regime_id, &registry::Regime::id);
+  if (regime == filing.regimes.end()) return registry_failed("find the incident's regime");
+  json warnings = json::array();
+  for (const std::size_t i : unfiled) {
+    warnings.push_back({{"field", fmt::format("affected_computers[{}]", i)},
+                        {"message", fmt::format("not a registered computer of organisation '{}'",
+                                                incident.organisation_id)},
+                        {"message_ja", "未届出の機器です"}});
+  }
+  json listed = incident_json(incident, *regime, now);
+  json deadlines = listed["deadlines"];
+  return json{{"incident", std::move(listed)},
+              {"deadlines", std::move(deadlines)},
+              {"report_number", report_number},
+              {"warnings", std::move(warnings)}};
+}
+
+}  // namespace
+
+Result<json> list_incidents(const std::string& config_path, const governance::User& user,
+                            Timestamp now) {
+  json list = json::array();
+  auto opened = open_registry_to_read(config_path);
+  if (!opened) return fail(opened.error());
+  if (!*opened) return json{{"incidents", std::move(list)}};
+  ConsoleRegistry& registry = **opened;
+  auto regimes = registry::require_regimes(registry.config, config_path);
+  if (!regimes) return fail(regimes.error());
+  auto organisations = site::visible_organisations(*registry.storage, user);
+  if (!organisations) return fail(organisations.error());
+  std::vector<registry::Incident> incidents;
+  for (const auto& organisation : *organisations) {
+    auto mine = registry.storage->incidents(organisation.id);
+    if (!mine) return fail(mine.error());
+    incidents.insert(incidents.end(), std::make_move_iterator(mine->begin()),
+                     std::make_move_iterator(mine->end()));
+  }
+  std::ranges::sort(incidents, {}, &registry::Incident::id);
+  for (const auto& incident : incidents) {
+    const auto regime = std::ranges::find(*regimes, incident.regime_id, &registry::Regime::id);
+    if (regime == regimes->end()) {
+      return fail("incident {}: unknown reporting regime '{}'", incident.id, incident.regime_id);
+    }
+    list.push_back(incident_json(incident, *regime, now));
+  }
+  return json{{"incidents", std::move(list)}};
+}
+
+std::expected<json, FilingProblem> file_first_report(const std::string& config_path,
+                                                     const governance::User& user, json body,
+                                                     Timestamp now) {
+  auto filing = open_for_filing(config_path);
+  if (!filing) return Unexpected(filing.error());
 
   // The regime is the filing's choice, not a field of the report.
   std::optional<std::string> requested_regime;
   if (const auto found = body.find("regime"); found != body.end()) {
     if (!found->is_string()) {
-      return Unexpected(problem(400, "invalid_field", "'regime' must be a regime id", "regime"));
+      return Unexpected(problem(400, "invalid_field", "'regime' must be a regime id",
+                                "regime は報告制度のIDでなければなりません", "regime"));
     }
     requested_regime = found->get<std::string>();
     body.erase("regime");
@@ -169,56 +214,97 @@ std::expected<json, FilingProblem> file_first_report(const std::string& config_p
   const auto organisation_field = body.find("organisation_id");
   if (organisation_field == body.end() || !organisation_field->is_string() ||
       organisation_field->get_ref<const std::string&>().empty()) {
-    return Unexpected(
-        problem(400, "invalid_field", "'organisation_id' is required", "organisation_id"));
+    return Unexpected(problem(400, "invalid_field", "'organisation_id' is required",
+                              "organisation_id は必須です", "organisation_id"));
   }
   const std::string organisation_id = *organisation_field;
-  auto storage = registry::open_sqlite_registry(config->path);
-  if (!storage) return Unexpected(problem(500, "registry_failed", "the registry cannot be opened"));
-  auto organisation = (*storage)->organisation(organisation_id);
-  if (!organisation) {
-    return Unexpected(problem(500, "registry_failed", "the registry cannot be read"));
-  }
+  auto organisation = filing->storage->organisation(organisation_id);
+  if (!organisation) return registry_failed("be read");
   // Unknown and foreign organisations look the same to an operator.
-  if (!*organisation || !may_see(**organisation, user) ||
-      user.role != governance::Role::operator_) {
+  if (!*organisation || !site::may_file(user, **organisation)) {
     return Unexpected(problem(
-        403, "forbidden",
-        fmt::format("user '{}' may not file for this organisation / この組織の報告はできません",
-                    user.name),
-        "organisation_id"));
+        403, "forbidden", fmt::format("user '{}' may not file for this organisation", user.name),
+        "この組織の報告はできません", "organisation_id"));
   }
-  auto report = registry::report_from_json(body, *catalog);
-  if (!report) return Unexpected(problem(400, "invalid_report", report.error().message));
+  auto report = registry::report_from_json(body, filing->catalog);
+  if (!report) return invalid_report(report.error());
   if (report->phase != registry::ReportPhase::first) {
     return Unexpected(problem(400, "invalid_field",
                               "a new incident starts with a first report (速報); interim and "
-                              "final reports belong to an incident",
+                              "final reports belong to an incident (POST "
+                              "/api/incidents/{id}/reports)",
+                              "新しい事案は速報から始まります。続報・確報は事案に追加してください",
                               "phase"));
   }
-  auto regime_id = registry::choose_regime(*config, *regimes, requested_regime, config_path);
-  if (!regime_id)
-    return Unexpected(problem(400, "invalid_field", regime_id.error().message, "regime"));
-  const auto regime = std::ranges::find(*regimes, *regime_id, &registry::Regime::id);
-  if (regime == regimes->end()) {
-    return Unexpected(problem(400, "invalid_field", "unknown reporting regime", "regime"));
+  auto regime_id =
+      registry::choose_regime(filing->config, filing->regimes, requested_regime, config_path);
+  if (!regime_id) {
+    return Unexpected(problem(400, "invalid_field", regime_id.error().message,
+                              "報告制度を特定できません", "regime"));
   }
-  // Two first reports filed at the same moment may pick the same next id: the second store
-  // fails on it and takes the next one.
-  for (int attempt = 0;; ++attempt) {
-    auto id = next_incident_id(**storage, now);
-    if (!id) return Unexpected(problem(500, "registry_failed", "the registry cannot be read"));
-    auto opened = registry::open_incident(*id, *regime_id, *report, *catalog, user.name, now);
-    if (!opened) return Unexpected(problem(400, "invalid_report", opened.error().message));
-    if (auto stored = (*storage)->open_incident(*opened); stored) {
-      return json{{"incident", incident_json(*opened, *regime, now)},
-                  {"deadlines", incident_json(*opened, *regime, now)["deadlines"]}};
-    }
-    auto taken = (*storage)->incident(*id);
-    if (attempt >= 4 || !taken || !*taken) {
-      return Unexpected(problem(500, "registry_failed", "the registry cannot store the report"));
-    }
+  auto unfiled = site::unfiled_computers(*filing->storage, *report, organisation_id);
+  if (!unfiled) return registry_failed("be read");
+  auto opened = site::open_next_incident(*filing->storage, *regime_id, *report, filing->catalog,
+                                         user.name, now);
+  // The report was validated above, so what is left is the storage's.
+  if (!opened) return registry_failed("store the report");
+  return filed_json(*filing, *opened, 1, *unfiled, now);
+}
+
+std::expected<json, FilingProblem> file_later_report(const std::string& config_path,
+                                                     const governance::User& user,
+                                                     const std::string& incident_id, json body,
+                                                     Timestamp now) {
+  auto filing = open_for_filing(config_path);
+  if (!filing) return Unexpected(filing.error());
+  // Existence first, and before anything in the body is looked at: an incident the user may
+  // not file for answers exactly as one that does not exist, whatever is sent.
+  const auto not_found = [] {
+    return Unexpected(problem(404, "not_found", "no such incident", "該当する事案がありません"));
+  };
+  auto incident = filing->storage->incident(incident_id);
+  if (!incident) return registry_failed("be read");
+  if (!*incident) return not_found();
+  auto organisation = filing->storage->organisation((*incident)->organisation_id);
+  if (!organisation) return registry_failed("be read");
+  if (!*organisation || !site::may_file(user, **organisation)) return not_found();
+
+  if (body.contains("regime")) {
+    return Unexpected(problem(400, "invalid_field",
+                              "'regime' is chosen when an incident opens, not by a later report",
+                              "報告制度は事案の開始時に決まります", "regime"));
   }
+  // The organisation is the incident's; a report may say so or leave it out.
+  if (const auto found = body.find("organisation_id"); found == body.end() || found->is_null()) {
+    body["organisation_id"] = (*incident)->organisation_id;
+  } else if (!found->is_string() || found->get<std::string>() != (*incident)->organisation_id) {
+    return Unexpected(problem(400, "invalid_field",
+                              "'organisation_id' differs from the incident's organisation",
+                              "organisation_id が事案の組織と異なります", "organisation_id"));
+  }
+  auto report = registry::report_from_json(body, filing->catalog);
+  if (!report) return invalid_report(report.error());
+  if (report->phase == registry::ReportPhase::first) {
+    return Unexpected(problem(400, "invalid_field",
+                              "the incident already has its first report (速報); send an interim "
+                              "(続報) or final (確報) report",
+                              "この事案には速報が提出済みです。続報または確報を提出してください",
+                              "phase"));
+  }
+  auto unfiled = site::unfiled_computers(*filing->storage, *report, (*incident)->organisation_id);
+  if (!unfiled) return registry_failed("be read");
+  if (auto appended = site::append_later_report(*filing->storage, **incident, std::move(*report),
+                                                filing->catalog, user.name, now);
+      !appended) {
+    // Validated above (phase, organisation, fields): what is left is the storage's.
+    return registry_failed("store the report");
+  }
+  const std::size_t report_number = (*incident)->reports.size();
+  // As stored: a report another request appended meanwhile is part of the incident too.
+  if (auto stored = filing->storage->incident(incident_id); stored && *stored) {
+    *incident = std::move(*stored);
+  }
+  return filed_json(*filing, **incident, report_number, *unfiled, now);
 }
 
 }  // namespace mamori::server

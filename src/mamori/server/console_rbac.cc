@@ -9,7 +9,7 @@ using governance::Role;
 
 constexpr RoleSet kAnyUser = {Role::analyst, Role::overseer, Role::operator_, Role::admin};
 
-// console-api.md, "Endpoints". Keep this the only place these decisions are written down.
+// docs/console-api.md, "Endpoints". Keep this the only place these decisions are written down.
 // clang-format off
 constexpr std::array kRoutes = {
     Route{RouteId::healthz,          "GET",    "/healthz",              true,  {}},
@@ -28,6 +28,12 @@ constexpr std::array kRoutes = {
           {Role::operator_, Role::analyst, Role::admin}},
     // A first report (速報): operators only, for their own organisations (the handler).
     Route{RouteId::incident_create,  "POST",   "/api/incidents",        false, {Role::operator_}},
+    // 続報/確報: operators only, for incidents of their own organisations (the handler: 404).
+    Route{RouteId::incident_report,  "POST",   "/api/incidents/{id}/reports", false,
+          {Role::operator_}},
+    // Operators their own organisations' notices, the government all (as `mamori notices`).
+    Route{RouteId::notices,          "GET",    "/api/notices",          false,
+          {Role::operator_, Role::analyst, Role::admin}},
     Route{RouteId::findings_list,    "GET",    "/api/findings",         false, {Role::analyst}},
     Route{RouteId::finding_get,      "GET",    "/api/findings/{id}",    false, {Role::analyst}},
     Route{RouteId::oversight_head,   "GET",    "/api/oversight/head",   false,

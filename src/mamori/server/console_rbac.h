@@ -1,6 +1,6 @@
 #pragma once
 // server/console_rbac: the one table of the console API's routes — method, path pattern and who
-// may call it (console-api.md). The router dispatches by it and the tests iterate it, so what
+// may call it (docs/console-api.md). The router dispatches by it and the tests iterate it, so what
 // is enforced and what is tested cannot drift apart. A route either needs no login (public) or
 // lists the roles allowed; anyone else gets 401 (not logged in) or 403 (logged in, other role).
 // Finer checks that depend on the data (a job only for its owner) are the handler's.
@@ -36,6 +36,8 @@ enum class RouteId {
   finding_get,
   incidents_list,
   incident_create,
+  incident_report,
+  notices,
 };
 
 // A set of roles as bits.

@@ -29,6 +29,7 @@
 #include "mamori/server/console_findings.h"
 #include "mamori/server/console_incidents.h"
 #include "mamori/server/console_jobs.h"
+#include "mamori/server/console_notices.h"
 #include "mamori/server/console_rbac.h"
 #include "mamori/server/console_sessions.h"
 #include "mamori/server/console_static.h"
@@ -208,9 +209,13 @@ struct ConsoleServer::Impl {
       case RouteId::finding_get:
         return findings(res, match->params.at(0));
       case RouteId::incidents_list:
-        return incidents(res, *caller);
+        return send_registry(res,
+                             list_incidents(installation->config_path, caller->user, clock->now()));
       case RouteId::incident_create:
-        return file_incident(req, res, *caller);
+      case RouteId::incident_report:  // the incident's id is the one parameter
+        return file_incident(req, res, *caller, match->params);
+      case RouteId::notices:
+        return send_registry(res, list_notices(installation->config_path, caller->user));
     }
     send_error(res, 404, "not_found", "no such resource", "該当するリソースがありません");
   }
@@ -602,7 +607,7 @@ struct ConsoleServer::Impl {
     res.status = 200;
     res.set_header("Content-Disposition",
                    fmt::format("attachment; filename=\"{}\"", report->filename));
-    res.set_content(std::move(report->content), report->content_type);
+    res.set_content(report->content, report->content_type);
   }
 
   // ---- findings -------------------------------------------------------------------------
@@ -647,23 +652,28 @@ struct ConsoleServer::Impl {
 
   // ---- registry -------------------------------------------------------------------------
 
-  void incidents(httplib::Response& res, const Caller& caller) {
-    auto listed = list_incidents(installation->config_path, caller.user, clock->now());
-    if (!listed) {
+  void send_registry(httplib::Response& res, const Result<json>& read) {
+    if (!read) {
       return send_error(res, 500, "registry_failed", "the registry cannot be read",
                         "登録情報を読めません");
     }
-    send_json(res, 200, *listed);
+    send_json(res, 200, *read);
   }
 
-  void file_incident(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  // A first report, or with the incident's id a later one (console_incidents.h).
+  void file_incident(const httplib::Request& req, httplib::Response& res, const Caller& caller,
+                     const std::vector<std::string>& incident) {
     auto body = json_body(req, res);
     if (!body) return;
-    auto filed =
-        file_first_report(installation->config_path, caller.user, std::move(*body), clock->now());
+    const std::string& config_path = installation->config_path;
+    auto filed = incident.empty()
+                     ? file_first_report(config_path, caller.user, std::move(*body), clock->now())
+                     : file_later_report(config_path, caller.user, incident.front(),
+                                         std::move(*body), clock->now());
     if (!filed) {
       const FilingProblem& problem = filed.error();
-      return send_error(res, problem.status, problem.code, problem.message, problem.message,
+      return send_error(res, problem.status, problem.code, problem.message,
+                        problem.message_ja.empty() ? problem.message : problem.message_ja,
                         problem.field);
     }
     send_json(res, 201, *filed);

@@ -1,11 +1,12 @@
 #pragma once
 // server/console_server: mamorid's web console and its JSON API over HTTPS (issue 8; the
-// contract is the console API document shared with the web console). Routes and who may call
-// them are the one table in console_rbac.h:
+// contract is docs/console-api.md, shared with the web console in web/). Routes and who may
+// call them are the one table in console_rbac.h:
 //   GET /healthz, GET /metrics (Prometheus text), POST|GET|DELETE /api/session,
 //   GET /api/dashboard?days= (console_statistics.h), GET /api/purposes,
 //   GET /api/records?purpose=&category=&rule=&since=&until=&after=&limit= (I7, below),
-//   GET /api/incidents (console_incidents.h), GET /api/findings, GET /api/findings/{id}
+//   GET|POST /api/incidents, POST /api/incidents/{id}/reports (console_incidents.h),
+//   GET /api/notices (console_notices.h), GET /api/findings, GET /api/findings/{id}
 //   (console_findings.h), GET /api/oversight/head, POST /api/oversight/verify +
 //   GET /api/jobs/{id} (console_jobs.h), GET /api/oversight/report?from=&to=&format=json;
 //   every other GET outside /api: the built console from static_dir (console_static.h), with
