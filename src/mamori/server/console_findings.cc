@@ -26,11 +26,13 @@ std::string_view node_kind(const analysis::Finding& finding) {
   }
 }
 
-// The number of infected clients the analysis counted, if it did.
+// How many clients the analysis counted in contact with the subject, the most specific count
+// that is not zero: the infected ones (an implant fingerprint seen), else the domestic ones,
+// else all. A zero infected count with three clients is "three clients", not "no bots".
 std::optional<double> client_count(const analysis::Finding& finding) {
   for (std::string_view name : {"infected_clients", "domestic_clients", "clients"}) {
     if (const analysis::Detail* detail = analysis::find_detail(finding, name);
-        detail != nullptr && detail->text.empty()) {
+        detail != nullptr && detail->text.empty() && detail->number > 0) {
       return detail->number;
     }
   }
