@@ -258,8 +258,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     keep: values.keep,
     log: (line) => console.error(line),
   });
-  console.log(`console: ${started.url}/`);
-  console.log(`users: ${roles.join(', ')}; passwords in ${started.dir}/<role>.password`);
+  console.log(`console / コンソール: ${started.url}/  (self-signed certificate / 自己署名証明書)`);
+  console.log('demo logins / デモ用ログイン (user / password):');
+  for (const role of roles) {
+    console.log(`  ${started.users[role].user.padEnd(9)} ${started.users[role].password}`);
+  }
+  console.log(`installation: ${started.dir}; Ctrl-C stops the console / Ctrl-C で停止`);
   const finish = async () => {
     await started.stop();
     process.exit(0);

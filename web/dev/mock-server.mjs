@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// web/dev/mock-server: a stand-in for mamorid's console API (/work/console-api.md) with made-up
+// web/dev/mock-server: a stand-in for mamorid's console API (docs/console-api.md) with made-up
 // data, for working on the console without a C++ build: `npm run console:mock`, then open the
 // printed URL (users analyst, overseer, operator, admin; password "mock-password"). It serves
 // web/dist with the same security headers as mamorid (CSP without inline script or style),

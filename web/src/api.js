@@ -1,4 +1,4 @@
-// web/src/api: the console's calls to mamorid (/work/console-api.md). Same-origin fetch with
+// web/src/api: the console's calls to mamorid (docs/console-api.md). Same-origin fetch with
 // the session cookie; every unsafe method carries X-CSRF-Token. Errors become ApiError with the
 // server's code, English and Japanese message and the offending field.
 

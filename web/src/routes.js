@@ -1,5 +1,5 @@
 // web/src/routes: the console's pages and the roles that may use each, mirroring the RBAC table
-// of the API (/work/console-api.md). Navigation shows only a role's pages; the server enforces.
+// of the API (docs/console-api.md). Navigation shows only a role's pages; the server enforces.
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 
