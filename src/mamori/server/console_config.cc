@@ -35,7 +35,7 @@ Result<ConsoleConfig> load_console_config(const ConfigFile& file) {
   config.certificate = table.path("certificate").value_or(file.resolve_path("tls/console.crt"));
   config.private_key = table.path("private_key").value_or(file.resolve_path("tls/console.key"));
   config.static_dir = table.path("static_dir").value_or(file.resolve_path("web/dist"));
-  if (auto v = table.integer("session_ttl_minutes", 1, 7 * 24 * 60)) {
+  if (auto v = table.integer("session_ttl_minutes", 1, std::int64_t{7} * 24 * 60)) {
     config.session_ttl_minutes = static_cast<int>(*v);
   }
   if (auto v = table.integer("max_body_bytes", 1024, std::int64_t{64} << 20)) {
