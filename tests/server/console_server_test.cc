@@ -379,8 +379,9 @@ TEST_F(ConsoleServerTest, RecordsPageWithNextAfterAndFilters) {
   auto ff = env.call("GET", "/api/records?purpose=attack-analysis&category=FF", headers);
   ASSERT_TRUE(ff);
   ASSERT_EQ(ff->status, 200);
-  for (const json& row : body_of(ff)["records"]) EXPECT_EQ(row["record"]["category"], "FF");
-  EXPECT_EQ(body_of(ff)["records"].size(), 4u);
+  const json ff_records = body_of(ff)["records"];  // a named copy: the loop must not outlive it
+  for (const json& row : ff_records) EXPECT_EQ(row["record"]["category"], "FF");
+  EXPECT_EQ(ff_records.size(), 4u);
 
   for (const char* bad : {"category=DD", "limit=0", "limit=1001", "since=yesterday", "after=-1"}) {
     auto res =
