@@ -35,6 +35,7 @@
 #include "mamori/server/console_static.h"
 #include "mamori/server/console_statistics.h"
 #include "mamori/server/console_support.h"
+#include "mamori/server/https_listener.h"
 #include "mamori/sieve/record_json.h"
 #include "mamori/sieve/ruleset.h"
 #include "mamori/site/access_gate.h"
@@ -133,10 +134,8 @@ struct ConsoleServer::Impl {
   std::unique_ptr<LedgerJobs> jobs;
 
   std::unique_ptr<httplib::SSLServer> http;
-  std::thread thread;
-  std::atomic<bool> finished{false};
+  HttpsListener listener;  // after http: stopped (by stop(), else destroyed) before it
   int port = 0;
-  bool stopped = false;
 
   // ---- dispatch -------------------------------------------------------------------------
 
@@ -718,15 +717,7 @@ ConsoleServer::~ConsoleServer() { stop(); }
 int ConsoleServer::port() const { return impl_->port; }
 
 void ConsoleServer::stop() {
-  if (impl_->stopped) return;
-  impl_->stopped = true;
-  // listen_after_bind() may not have reached its accept loop; stop() before that is a no-op,
-  // so repeat until the thread reports it has left.
-  while (!impl_->finished.load()) {
-    impl_->http->stop();
-    std::this_thread::yield();
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->listener.stop();
   impl_->jobs->stop();
 }
 
@@ -818,18 +809,9 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
     self->metrics.count_request(label, method_label(req.method), res.status);
   });
 
-  if (c.port == 0) {
-    impl->port = impl->http->bind_to_any_port(c.address);
-  } else {
-    impl->port = impl->http->bind_to_port(c.address, c.port) ? c.port : -1;
-  }
-  if (impl->port <= 0) return fail("console: cannot listen on {}:{}", c.address, c.port);
-
-  impl->thread = std::thread([self] {
-    self->http->listen_after_bind();
-    self->finished.store(true);
-  });
-  while (!impl->http->is_running() && !impl->finished.load()) std::this_thread::yield();
+  auto bound = impl->listener.start(*impl->http, c.address, c.port, "console");
+  if (!bound) return fail(bound.error());
+  impl->port = *bound;
   return std::unique_ptr<ConsoleServer>(new ConsoleServer(std::move(impl)));
 }
 

@@ -22,6 +22,7 @@
 
 #include "mamori/intel/stix.h"
 #include "mamori/intel/stix_reader.h"
+#include "mamori/server/https_listener.h"
 
 namespace mamori::server {
 namespace {
@@ -267,10 +268,8 @@ struct TaxiiServer::Impl {
   TaxiiStore* store = nullptr;
   const Clock* clock = nullptr;
   std::unique_ptr<httplib::SSLServer> http;
-  std::thread thread;
-  std::atomic<bool> finished{false};
+  HttpsListener listener;  // after http: stopped (by stop(), else destroyed) before it
   int port = 0;
-  bool stopped = false;
 
   // Keyed digests of passwords that verified, per member (see the header).
   std::array<unsigned char, crypto_generichash_KEYBYTES> cache_key{};
@@ -701,17 +700,7 @@ TaxiiServer::~TaxiiServer() { stop(); }
 
 int TaxiiServer::port() const { return impl_->port; }
 
-void TaxiiServer::stop() {
-  if (impl_->stopped) return;
-  impl_->stopped = true;
-  // listen_after_bind() may not have reached its accept loop; stop() before that is a no-op,
-  // so repeat until the thread reports it has left.
-  while (!impl_->finished.load()) {
-    impl_->http->stop();
-    std::this_thread::yield();
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
-}
+void TaxiiServer::stop() { impl_->listener.stop(); }
 
 Result<std::unique_ptr<TaxiiServer>> TaxiiServer::start(TaxiiConfig config, TaxiiStore& store,
                                                         const Clock& clock) {
@@ -753,19 +742,9 @@ Result<std::unique_ptr<TaxiiServer>> TaxiiServer::start(TaxiiConfig config, Taxi
         send_error(res, 500, "internal error");
       });
 
-  if (c.port == 0) {
-    impl->port = impl->http->bind_to_any_port(c.address);
-  } else {
-    impl->port = impl->http->bind_to_port(c.address, c.port) ? c.port : -1;
-  }
-  if (impl->port <= 0) return fail("TAXII server: cannot listen on {}:{}", c.address, c.port);
-  impl->thread = std::thread([self] {
-    self->http->listen_after_bind();
-    self->finished.store(true);
-  });
-  // The socket already accepts connections (they queue); wait only until the accept loop runs,
-  // so that stop() is effective from now on.
-  while (!impl->http->is_running() && !impl->finished.load()) std::this_thread::yield();
+  auto bound = impl->listener.start(*impl->http, c.address, c.port, "TAXII server");
+  if (!bound) return fail(bound.error());
+  impl->port = *bound;
   return std::unique_ptr<TaxiiServer>(new TaxiiServer(std::move(impl)));
 }
 

@@ -1,0 +1,34 @@
+#include "mamori/server/https_listener.h"
+
+namespace mamori::server {
+
+Result<int> HttpsListener::start(httplib::SSLServer& http, const std::string& address, int port,
+                                 std::string_view who) {
+  if (http_ != nullptr) return fail("{}: already listening", who);
+  const int bound =
+      port == 0 ? http.bind_to_any_port(address) : (http.bind_to_port(address, port) ? port : -1);
+  if (bound <= 0) return fail("{}: cannot listen on {}:{}", who, address, port);
+  http_ = &http;
+  thread_ = std::thread([this] {
+    http_->listen_after_bind();
+    finished_.store(true);
+  });
+  // The socket already accepts connections (they queue); wait only until the accept loop runs,
+  // so that stop() is effective from now on.
+  while (!http.is_running() && !finished_.load()) std::this_thread::yield();
+  return bound;
+}
+
+void HttpsListener::stop() {
+  if (http_ == nullptr) return;
+  // listen_after_bind() may not have reached its accept loop; stop() before that is a no-op,
+  // so repeat until the thread reports it has left.
+  while (!finished_.load()) {
+    http_->stop();
+    std::this_thread::yield();
+  }
+  if (thread_.joinable()) thread_.join();
+  http_ = nullptr;
+}
+
+}  // namespace mamori::server
