@@ -28,6 +28,7 @@
 #include "mamori/core/config.h"
 #include "mamori/governance/access.h"
 #include "mamori/ledger/keys.h"
+#include "mamori/registry/sqlite_registry.h"
 #include "mamori/server/console_config.h"
 #include "mamori/server/console_server.h"
 #include "mamori/site/installation.h"
@@ -151,21 +152,30 @@ struct ConsoleEnv {
 
   void add_users() {
     auto& users = *installation->governance_storage;
-    for (governance::Role role : kRoles) {
-      const std::string name = user_name(role);
-      ASSERT_TRUE(users.add_user({.name = name,
-                                  .role = role,
-                                  .password_hash = cheap_hash(password_of(name)),
-                                  .created_at = clock.now()}));
-      const std::string token = governance::new_api_token();
-      ASSERT_TRUE(users.add_token(name, governance::token_digest(token), clock.now()));
-      tokens[name] = token;
-    }
+    for (governance::Role role : kRoles) add_user(user_name(role), role);
     ASSERT_TRUE(users.add_user({.name = "retired",
                                 .role = governance::Role::analyst,
                                 .password_hash = cheap_hash(password_of("retired")),
                                 .created_at = clock.now(),
                                 .disabled = true}));
+  }
+
+  // The registry of the tests: org-a, whose operator user is "operator", and org-b, nobody's.
+  // Null (and the test failed) when the registry cannot be opened.
+  std::unique_ptr<registry::RegistryStorage> register_organisations() {
+    auto storage = registry::open_sqlite_registry(dir.file("registry.db"));
+    EXPECT_TRUE(storage) << storage.error().message;
+    if (!storage) return nullptr;
+    registry::Organisation mine;
+    mine.id = "org-a";
+    mine.name = "組織A";
+    mine.operator_users = {"operator"};
+    registry::Organisation other;
+    other.id = "org-b";
+    other.name = "組織B";
+    EXPECT_TRUE((*storage)->put_organisation(mine));
+    EXPECT_TRUE((*storage)->put_organisation(other));
+    return std::move(*storage);
   }
 
   // Another user with an API token, once the server runs (requests are sequential in the

@@ -598,17 +598,8 @@ TEST_F(ConsoleServerTest, IncidentsOperatorsSeeTheirOwnOrganisationsTheGovernmen
   EXPECT_FALSE(fs::exists(env.dir.path() / "registry.db"));  // a GET creates nothing
 
   {
-    auto storage = registry::open_sqlite_registry(env.dir.file("registry.db"));
-    ASSERT_TRUE(storage) << storage.error().message;
-    registry::Organisation mine;
-    mine.id = "org-a";
-    mine.name = "組織A";
-    mine.operator_users = {"operator"};
-    registry::Organisation other;
-    other.id = "org-b";
-    other.name = "組織B";
-    ASSERT_TRUE((*storage)->put_organisation(mine));
-    ASSERT_TRUE((*storage)->put_organisation(other));
+    auto storage = env.register_organisations();
+    ASSERT_TRUE(storage);
     auto catalog = registry::AttackCatalog::parse(
         "id,name,tactics,is_subtechnique,deprecated\nT1133,External Remote Services,"
         "initial-access,false,false\n",
@@ -626,7 +617,7 @@ TEST_F(ConsoleServerTest, IncidentsOperatorsSeeTheirOwnOrganisationsTheGovernmen
       auto incident = registry::open_incident(id, "nisc-ci", first, *catalog, "operator",
                                               detected + Duration::seconds(3600));
       ASSERT_TRUE(incident) << incident.error().message;
-      ASSERT_TRUE((*storage)->open_incident(*incident));
+      ASSERT_TRUE(storage->open_incident(*incident));
     }
   }
 
@@ -654,17 +645,8 @@ TEST_F(ConsoleServerTest, IncidentsOperatorsSeeTheirOwnOrganisationsTheGovernmen
 
 TEST_F(ConsoleServerTest, OperatorsFileFirstReportsForTheirOwnOrganisationsOnly) {
   {
-    auto storage = registry::open_sqlite_registry(env.dir.file("registry.db"));
-    ASSERT_TRUE(storage) << storage.error().message;
-    registry::Organisation mine;
-    mine.id = "org-a";
-    mine.name = "組織A";
-    mine.operator_users = {"operator"};
-    registry::Organisation other;
-    other.id = "org-b";
-    other.name = "組織B";
-    ASSERT_TRUE((*storage)->put_organisation(mine));
-    ASSERT_TRUE((*storage)->put_organisation(other));
+    auto storage = env.register_organisations();
+    ASSERT_TRUE(storage);
   }
   const Login login = env.login("operator");
   const httplib::Headers session = {{"Cookie", login.cookie}, {"X-CSRF-Token", login.csrf}};
