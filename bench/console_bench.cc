@@ -37,6 +37,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "bench_random.h"
 #include "mamori/core/time.h"
 #include "mamori/governance/access.h"
 #include "mamori/ledger/keys.h"
@@ -75,16 +76,7 @@ std::size_t env_number(const char* name, std::size_t fallback) {
   return text != nullptr && *text != '\0' ? std::strtoull(text, nullptr, 10) : fallback;
 }
 
-// splitmix64, as in store_bench.cc: reproducible variety.
-struct Random {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
+using Random = mamori::bench::SplitMix64;
 
 std::string rule_name(std::uint64_t index) { return fmt::format("c2-ip-{:02}", index); }
 

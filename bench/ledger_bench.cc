@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "bench_random.h"
 #include "mamori/ledger/entry.h"
 #include "mamori/ledger/merkle.h"
 #include "mamori/ledger/tree_head.h"
@@ -25,16 +26,7 @@ namespace {
 using namespace mamori;
 using namespace mamori::ledger;
 
-// splitmix64: reproducible query positions.
-struct Random {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
+using Random = mamori::bench::SplitMix64;
 
 std::string typical_leaf(std::uint64_t seq) {
   LedgerEntry entry;

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "bench_random.h"
 #include "mamori/sieve/record_json.h"
 #include "mamori/store/store.h"
 
@@ -29,16 +30,7 @@ using namespace mamori;
 constexpr int kRules = 100;
 constexpr std::int64_t kBaseMicros = 1795305600'000'000;  // 2026-11-22T00:00:00Z
 
-// splitmix64: fast and reproducible; benchmark records need variety, not quality.
-struct Random {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
+using Random = mamori::bench::SplitMix64;
 
 std::string rule_name(std::uint64_t index) { return fmt::format("rule-{:03}", index); }
 

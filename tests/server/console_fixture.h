@@ -33,6 +33,7 @@
 #include "mamori/server/console_server.h"
 #include "mamori/site/installation.h"
 #include "mamori/store/store.h"
+#include "support/password_hash.h"
 #include "support/temp_dir.h"
 
 namespace mamori::server::console_testing {
@@ -51,15 +52,7 @@ inline constexpr std::array<governance::Role, 4> kRoles = {
     governance::Role::analyst, governance::Role::overseer, governance::Role::operator_,
     governance::Role::admin};
 
-inline std::string cheap_hash(std::string_view password) {
-  if (sodium_init() < 0) std::abort();
-  std::array<char, crypto_pwhash_STRBYTES> out{};
-  if (crypto_pwhash_str(out.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_MIN,
-                        crypto_pwhash_MEMLIMIT_MIN) != 0) {
-    std::abort();
-  }
-  return out.data();
-}
+using test_support::cheap_password_hash;
 
 inline std::string user_name(governance::Role role) {
   return std::string(governance::to_string(role));
@@ -155,7 +148,7 @@ struct ConsoleEnv {
     for (governance::Role role : kRoles) add_user(user_name(role), role);
     ASSERT_TRUE(users.add_user({.name = "retired",
                                 .role = governance::Role::analyst,
-                                .password_hash = cheap_hash(password_of("retired")),
+                                .password_hash = cheap_password_hash(password_of("retired")),
                                 .created_at = clock.now(),
                                 .disabled = true}));
   }
@@ -184,7 +177,7 @@ struct ConsoleEnv {
     auto& users = *installation->governance_storage;
     ASSERT_TRUE(users.add_user({.name = name,
                                 .role = role,
-                                .password_hash = cheap_hash(password_of(name)),
+                                .password_hash = cheap_password_hash(password_of(name)),
                                 .created_at = clock.now()}));
     const std::string token = governance::new_api_token();
     ASSERT_TRUE(users.add_token(name, governance::token_digest(token), clock.now()));

@@ -21,7 +21,7 @@ Result<TaxiiConfig> load(const std::string& text) {
 }
 
 TEST(TaxiiConfig, ReadsTheSection) {
-  const std::string hash = testing::cheap_hash("pw");
+  const std::string hash = testing::cheap_password_hash("pw");
   auto config = load(R"(
 [taxii]
 address = "0.0.0.0"

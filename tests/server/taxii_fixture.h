@@ -23,6 +23,7 @@
 #include "mamori/server/taxii_config.h"
 #include "mamori/server/taxii_store.h"
 #include "mamori/server/tls_certificate.h"
+#include "support/password_hash.h"
 #include "support/temp_dir.h"
 
 namespace mamori::server::testing {
@@ -31,15 +32,7 @@ namespace fs = std::filesystem;
 
 using TempDir = test_support::TempDir;
 
-inline std::string cheap_hash(std::string_view password) {
-  if (sodium_init() < 0) std::abort();
-  std::array<char, crypto_pwhash_STRBYTES> out{};
-  if (crypto_pwhash_str(out.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_MIN,
-                        crypto_pwhash_MEMLIMIT_MIN) != 0) {
-    std::abort();
-  }
-  return out.data();
-}
+using test_support::cheap_password_hash;
 
 // An indicator of one IPv4 address, created and modified at `at` (millisecond precision).
 inline intel::stix::Indicator make_indicator(std::string_view address, Timestamp at,

@@ -83,11 +83,11 @@ class TaxiiServerTest : public ::testing::Test {
           {std::string(kDrop), "contributions drop box", "", 3, false, true},
       };
       config.members = {
-          {"agency", cheap_hash("agency-pw"), 1, false},
-          {"council", cheap_hash("council-pw"), 2, true},
-          {"operator", cheap_hash("operator-pw"), 3, false},
-          {"council2", cheap_hash("council2-pw"), 2, false},
-          {"sharer", cheap_hash("sharer-pw"), 2, true, /*share_contributions=*/true},
+          {"agency", cheap_password_hash("agency-pw"), 1, false},
+          {"council", cheap_password_hash("council-pw"), 2, true},
+          {"operator", cheap_password_hash("operator-pw"), 3, false},
+          {"council2", cheap_password_hash("council2-pw"), 2, false},
+          {"sharer", cheap_password_hash("sharer-pw"), 2, true, /*share_contributions=*/true},
       };
       auto started = TaxiiServer::start(std::move(config), *store, clock);
       ASSERT_TRUE(started) << started.error().message;

@@ -131,8 +131,8 @@ class TierAndDeliveries : public ::testing::Test {
         {std::string(kT3), "public (T3)", "", 3, true, true},
     };
     config.members = {
-        {"agency", cheap_hash("agency-pw"), 1, true},
-        {"council", cheap_hash("council-pw"), 2, true},
+        {"agency", cheap_password_hash("agency-pw"), 1, true},
+        {"council", cheap_password_hash("council-pw"), 2, true},
     };
     auto started = TaxiiServer::start(std::move(config), *store_, clock_);
     ASSERT_TRUE(started) << started.error().message;
