@@ -232,7 +232,7 @@ store::Store& large_store() {
   return *holder;
 }
 
-void run_query(benchmark::State& state, store::RecordQuery query) {
+void run_query(benchmark::State& state, const store::RecordQuery& query) {
   store::Store& store = large_store();
   std::size_t rows = 0;
   for (auto _ : state) {
