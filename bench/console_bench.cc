@@ -3,7 +3,7 @@
 // Run: build/bench/console_bench [records]   (default 1,000,000; or MAMORI_BENCH_RECORDS)
 //   MAMORI_BENCH_CONNECTIONS (default 200), MAMORI_BENCH_SECONDS (default 20),
 //   MAMORI_BENCH_TIMEOUT: wrk's --timeout in seconds (default 2, wrk's own default),
-//   MAMORI_BENCH_THREADS: the console's worker threads ([console] threads, default 8 as in
+//   MAMORI_BENCH_THREADS: the console's worker threads ([console] threads, default 256 as in
 //   mamorid), MAMORI_BENCH_KEEP=1 keeps the temporary installation (its path is printed),
 //   MAMORI_BENCH_DIR=<a kept installation> serves that one again instead of filling a new one
 //   (the record count argument is then ignored; the directory is kept).
@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
                                        : env_number("MAMORI_BENCH_RECORDS", 1'000'000);
   const std::size_t connections = env_number("MAMORI_BENCH_CONNECTIONS", 200);
   const std::size_t seconds = env_number("MAMORI_BENCH_SECONDS", 20);
-  const auto threads = static_cast<int>(env_number("MAMORI_BENCH_THREADS", 8));
+  const auto threads = static_cast<int>(env_number("MAMORI_BENCH_THREADS", server::ConsoleConfig{}.threads));
   const std::size_t timeout = env_number("MAMORI_BENCH_TIMEOUT", 2);
   if (records == 0 || connections == 0 || seconds == 0 || threads < 1) die("bad arguments");
 

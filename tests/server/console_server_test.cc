@@ -341,6 +341,14 @@ TEST_F(ConsoleServerTest, DashboardCountsByDayCategoryAndRuleWithoutRecordConten
   ASSERT_EQ(body["runs"].size(), 1u);
   EXPECT_EQ(body["runs"][0]["input"], "pcap:console-test.pcap");
   EXPECT_EQ(body["runs"][0]["records"], env.records);
+  // Every record of the fixture matched c2-ip-1; the ruleset's other rules matched nothing.
+  bool saw_c2 = false;
+  for (const json& row : body["by_rule"]) {
+    const bool c2 = row["rule"] == "c2-ip-1";
+    saw_c2 = saw_c2 || c2;
+    EXPECT_EQ(row["records"], c2 ? env.records : 0) << row.dump();
+  }
+  EXPECT_TRUE(saw_c2) << body["by_rule"].dump();
   // Statistics only: no address of a record appears.
   EXPECT_EQ(res->body.find("198.51.100."), std::string::npos);
 

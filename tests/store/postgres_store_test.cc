@@ -108,7 +108,43 @@ TEST(PostgresStore, ConcurrentFirstOpensMigrateOnce) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(server().psql("SELECT count(*), max(version) FROM schema_version", database), "1|1\n");
+  EXPECT_EQ(server().psql("SELECT count(*), max(version) FROM schema_version", database), "1|2\n");
+}
+
+TEST(PostgresStore, Version1StoreGetsItsRecordCountsFromTheRecords) {
+  const SystemClock clock;
+  const std::string database = server().create_database();
+  auto records = make_records(0, 40, 11);
+  {
+    auto store = open_or_fail(database, clock);
+    ASSERT_NE(store, nullptr);
+    auto run = store->begin_run(run_info());
+    ASSERT_TRUE(run) << run.error().message;
+    ASSERT_TRUE(store->append(*run, records));
+    ASSERT_TRUE(store->flush());
+  }
+  // Back to what version 1 had: no record_counts.
+  server().psql("DROP TABLE record_counts; UPDATE schema_version SET version = 1", database);
+  auto store = open_or_fail(database, clock);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(server().psql("SELECT max(version) FROM schema_version", database), "2\n");
+  auto counts = store->record_counts(0, std::int64_t{1} << 40);
+  ASSERT_TRUE(counts) << counts.error().message;
+  std::uint64_t total = 0;
+  std::uint64_t exploit = 0;
+  for (const auto& count : *counts) {
+    if (count.rule.empty()) total += count.records;
+    if (count.rule == "exploit-bytes") exploit += count.records;
+  }
+  EXPECT_EQ(total, records.size());
+  auto by_rule = store->count({.rule = "exploit-bytes"});
+  ASSERT_TRUE(by_rule);
+  EXPECT_GT(*by_rule, 0u);
+  EXPECT_EQ(exploit, *by_rule);
+  auto runs = store->runs();
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].records, records.size());
 }
 
 TEST(PostgresStore, RefusesNewerSchemaAndForeignDatabases) {

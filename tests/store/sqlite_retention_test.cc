@@ -139,6 +139,18 @@ TEST(SqliteMigration, Version1StoreMigratesToVersion2) {
                               return std::any_of(r.matches.begin(), r.matches.end(),
                                                  [](const auto& m) { return m.rule == "c2-ip-1"; });
                             })));
+    // The record counts (schema version 5) were filled from the migrated records.
+    EXPECT_EQ((*runs)[0].records, records.size());
+    auto counts = (*store)->record_counts(0, std::int64_t{1} << 40);
+    ASSERT_TRUE(counts) << counts.error().message;
+    std::uint64_t counted_total = 0;
+    std::uint64_t counted_c2 = 0;
+    for (const auto& count : *counts) {
+      if (count.rule.empty()) counted_total += count.records;
+      if (count.rule == "c2-ip-1") counted_c2 += count.records;
+    }
+    EXPECT_EQ(counted_total, records.size());
+    EXPECT_EQ(counted_c2, *by_rule);
     // Retention applies to them like to any other record.
     const Timestamp first_expiry = records[0].first_seen + kDefaultRetention;
     EXPECT_EQ(*(*store)->count_expired(first_expiry - Duration{1}), 0u);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <set>
+#include <tuple>
 #include <thread>
 
 #include "test_records.h"
@@ -706,6 +709,90 @@ TEST_P(StoreConformance, Invariant_I6_DeleteExpiredDeletesExactlyTheExpired) {
   // The store keeps working: new records of an open run are stamped from the clock as before.
   must(store().append(b, make_records(300, 2, 77)), "append after retention");
   EXPECT_EQ(must(store().count(everything()), "count new"), 2u);
+}
+
+// ---- Stored record counts (issue 8's dashboard) ----
+
+// What record_counts(from_day, until_day) must say, from the records themselves.
+std::vector<RecordCount> model_counts(const std::vector<StoredRecord>& all, std::int64_t from_day,
+                                      std::int64_t until_day) {
+  std::map<std::tuple<std::int64_t, scope::Category, std::string>, std::uint64_t> counts;
+  for (const auto& stored : all) {
+    const Record& r = stored.record;
+    const std::int64_t day = r.first_seen.micros() / 86'400'000'000;
+    if (day < from_day || day >= until_day) continue;
+    ++counts[{day, r.category, ""}];
+    std::set<std::string> rules;
+    for (std::size_t i = 0; i < std::min(r.matches.size(), sieve::kMaxMatches); ++i) {
+      rules.insert(r.matches[i].rule);
+    }
+    for (const auto& rule : rules) ++counts[{day, r.category, rule}];
+  }
+  std::vector<RecordCount> out;
+  for (const auto& [key, n] : counts) {
+    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), n});
+  }
+  return out;
+}
+
+constexpr std::int64_t kAllDays = std::int64_t{1} << 40;
+
+TEST_P(StoreConformance, RecordCountsAgreeWithTheRecordsThroughAppendImportAndRetention) {
+  clock_.set(kStart);
+  auto records = make_records(0, 160, 5);
+  for (std::size_t i = 0; i < records.size(); ++i) {  // four days of first_seen
+    const Duration shift = Duration::seconds(static_cast<std::int64_t>(i % 4) * 86400);
+    records[i].first_seen = records[i].first_seen + shift;
+    records[i].last_seen = records[i].last_seen + shift;
+  }
+  // A rule matched twice by one record counts the record once.
+  records[3].matches.push_back(records[3].matches.empty() ? sieve::Match{.rule = "c2-ip-1"}
+                                                           : records[3].matches.front());
+  records[3].matches.push_back(records[3].matches.front());
+  const std::span<const Record> span(records);
+
+  const RunId local = must(store().begin_run(run_with_retention("gw-a", kDay)), "begin_run");
+  must(store().append(local, span.subspan(0, 70)), "append");  // not flushed: counts flush
+  const RunId imported = must(
+      store().import_run("gw-b/1", run_with_retention("gw-b", Duration::seconds(10 * 86400))),
+      "import_run");
+  EXPECT_TRUE(must(store().import_batch(imported, "b1", span.subspan(70, 50)), "import"));
+  EXPECT_FALSE(must(store().import_batch(imported, "b1", span.subspan(70, 50)), "import again"));
+  clock_.advance(Duration::seconds(2 * 86400));
+  must(store().append(local, span.subspan(120)), "append later");
+
+  auto all = must(store().query(everything()), "query all");
+  ASSERT_EQ(all.size(), 160u);
+  const std::int64_t first_day = records.front().first_seen.micros() / 86'400'000'000;
+  const auto counted = must(store().record_counts(-kAllDays, kAllDays), "record_counts");
+  EXPECT_EQ(counted, model_counts(all, -kAllDays, kAllDays));
+  EXPECT_GT(counted.size(), 12u);  // 4 days × 3 categories, and rules
+  EXPECT_EQ(must(store().record_counts(first_day + 1, first_day + 3), "two days"),
+            model_counts(all, first_day + 1, first_day + 3));
+  EXPECT_TRUE(must(store().record_counts(first_day + 9, first_day + 20), "none").empty());
+  for (const auto& run : must(store().runs(), "runs")) {
+    EXPECT_EQ(run.records, must(store().count({.run = run.id, .limit = 0}), "count")) << run.id;
+  }
+
+  // Retention takes its records out of the counts in the same transaction: the local run's
+  // first 70 expire at +1 d.
+  const RetentionResult deleted =
+      must(store().delete_expired(kStart + Duration::seconds(86400)), "delete_expired");
+  EXPECT_EQ(deleted.records_deleted, 70u);
+  all = must(store().query(everything()), "query after");
+  ASSERT_EQ(all.size(), 90u);
+  EXPECT_EQ(must(store().record_counts(-kAllDays, kAllDays), "after retention"),
+            model_counts(all, -kAllDays, kAllDays));
+  for (const auto& run : must(store().runs(), "runs after")) {
+    EXPECT_EQ(run.records, must(store().count({.run = run.id, .limit = 0}), "count")) << run.id;
+  }
+  if (GetParam().shared) {
+    reopen();
+    EXPECT_EQ(must(store().record_counts(-kAllDays, kAllDays), "after reopen"),
+              model_counts(all, -kAllDays, kAllDays));
+  }
+  must(store().delete_expired(kStart + Duration::seconds(20 * 86400)), "delete the rest");
+  EXPECT_TRUE(must(store().record_counts(-kAllDays, kAllDays), "empty").empty());
 }
 
 // ---- Central ingest (issue 9): exactly-once import of redelivered runs and batches ----

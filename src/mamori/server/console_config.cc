@@ -44,7 +44,7 @@ Result<ConsoleConfig> load_console_config(const ConfigFile& file) {
   if (auto v = table.integer("login_attempts_per_minute", 1, 1000)) {
     config.login_attempts_per_minute = static_cast<int>(*v);
   }
-  if (auto v = table.integer("threads", 1, 256)) config.threads = static_cast<int>(*v);
+  if (auto v = table.integer("threads", 1, 1024)) config.threads = static_cast<int>(*v);
   table.reject_unknown_keys();
   if (!table.ok()) return fail(table.result().error());
   if (config.certificate == config.private_key) {

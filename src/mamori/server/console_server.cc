@@ -735,8 +735,10 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
   impl->installation = &installation;
   impl->clock = &clock;
   const ConsoleConfig& c = impl->config;
-  impl->stores = std::make_unique<console::StorePool>(std::move(open_store),
-                                                      static_cast<std::size_t>(c.threads));
+  // Idle store connections kept for reuse: enough for the requests that run at once on two to
+  // a few dozen cores, few enough for the open-file limit (each SQLite store holds 3 files).
+  impl->stores = std::make_unique<console::StorePool>(
+      std::move(open_store), std::min<std::size_t>(static_cast<std::size_t>(c.threads), 32));
   impl->sessions = std::make_unique<SessionTable>(
       clock, Duration::seconds(std::int64_t{c.session_ttl_minutes} * 60));
   impl->limiter = std::make_unique<LoginLimiter>(clock, c.login_attempts_per_minute);
@@ -767,12 +769,8 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
     return fail("console: cannot load the TLS certificate '{}' and private key '{}'", c.certificate,
                 c.private_key);
   }
-  SSL_CTX_set_min_proto_version(impl->http->ssl_context(), TLS1_2_VERSION);
+  configure_https_server(*impl->http, c.threads, c.max_body_bytes);
   Impl* self = impl.get();
-  const int threads = c.threads;
-  impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  impl->http->set_payload_max_length(c.max_body_bytes);
-  impl->http->set_keep_alive_max_count(1000);
   const auto handler = [self](const httplib::Request& req, httplib::Response& res) {
     self->handle(req, res);
   };

@@ -2,7 +2,8 @@
 // server/console_statistics: the aggregate views of the console — the dashboard (records per
 // day and category and per rule, recent runs: counts only, never a record's contents) and the
 // overseer's inspection report (oversight/report.h, as `mamori oversight report` makes it:
-// from the ledger as stored and the store's run counters).
+// from the ledger as stored and the store's run counters). The dashboard reads the store's
+// record counts (Store::record_counts), so its cost does not grow with the records.
 
 #include <cstdint>
 #include <string>
@@ -21,7 +22,8 @@ inline constexpr std::int64_t kMaxDashboardDays = 90;
 inline constexpr std::size_t kDashboardRuns = 20;
 
 // {"days": [{"date", "FF", "FD", "DF"}] oldest first, ending with the UTC day of `now`,
-//  "by_rule": [{"rule", "records"}] for `rules`, "records_total",
+//  "by_rule": [{"rule", "records"}] for `rules` (the ruleset's, in order), then for any other
+//  rule stored records matched, "records_total",
 //  "runs": [{"id", "sensor", "input", "legal_basis", "started_at", "ended_at", "records",
 //            "summary"}] newest first, at most kDashboardRuns}.
 Result<nlohmann::json> dashboard_json(store::Store& store, const std::vector<std::string>& rules,

@@ -2,6 +2,14 @@
 
 namespace mamori::server {
 
+void configure_https_server(httplib::SSLServer& http, int threads, std::size_t max_body_bytes) {
+  SSL_CTX_set_min_proto_version(http.ssl_context(), TLS1_2_VERSION);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(max_body_bytes);
+  http.set_keep_alive_max_count(1000);
+  http.set_tcp_nodelay(true);
+}
+
 Result<int> HttpsListener::start(httplib::SSLServer& http, const std::string& address, int port,
                                  std::string_view who) {
   if (http_ != nullptr) return fail("{}: already listening", who);

@@ -162,7 +162,7 @@ Result<TaxiiConfig> load_taxii_config(const ConfigFile& file) {
   if (auto v = table.integer("max_page_size", 1, 100'000)) {
     config.max_page_size = static_cast<std::size_t>(*v);
   }
-  if (auto v = table.integer("threads", 1, 256)) config.threads = static_cast<int>(*v);
+  if (auto v = table.integer("threads", 1, 1024)) config.threads = static_cast<int>(*v);
   table.reject_unknown_keys({"collections", "members"});
   errors.insert(errors.end(), table.errors().begin(), table.errors().end());
 

@@ -718,12 +718,8 @@ Result<std::unique_ptr<TaxiiServer>> TaxiiServer::start(TaxiiConfig config, Taxi
     return fail("TAXII server: cannot load the TLS certificate '{}' and private key '{}'",
                 c.certificate, c.private_key);
   }
-  SSL_CTX_set_min_proto_version(impl->http->ssl_context(), TLS1_2_VERSION);
+  configure_https_server(*impl->http, c.threads, c.max_content_length);
   Impl* self = impl.get();
-  const int threads = c.threads;
-  impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  impl->http->set_payload_max_length(c.max_content_length);
-  impl->http->set_keep_alive_max_count(1000);
   impl->http->Get(".*", [self](const httplib::Request& req, httplib::Response& res) {
     self->handle(req, res, false);
   });

@@ -35,7 +35,14 @@ namespace {
 //  - users, api_tokens (SHA-256 hex digests only, never tokens) and consents (the JSON of
 //    governance::consent_to_json is the source of truth; the other columns index it) hold
 //    governance/storage.h.
-constexpr std::array<std::string_view, 4> kMigrations = {
+//
+// Layout notes (version 5, issue 8 "console"):
+//  - record_counts holds how many records each run keeps per UTC day of first_seen (days since
+//    1970-01-01), category and rule ('' = every record; else those with a match of the rule):
+//    written in the transactions that insert and delete records (store/record_counts.h), so
+//    the console's dashboard reads counts instead of counting millions of rows. Filled from
+//    the records on migration.
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE runs (
   id           INTEGER PRIMARY KEY,
@@ -144,6 +151,21 @@ CREATE TABLE import_batches (
   records     INTEGER NOT NULL,
   PRIMARY KEY (run_id, batch_key)
 ) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE record_counts (
+  run_id   INTEGER NOT NULL,
+  day      INTEGER NOT NULL,
+  category INTEGER NOT NULL,
+  rule     TEXT    NOT NULL,
+  records  INTEGER NOT NULL,
+  PRIMARY KEY (run_id, day, category, rule)
+) WITHOUT ROWID;
+INSERT INTO record_counts (run_id, day, category, rule, records)
+  SELECT run_id, first_seen / 86400000000, category, '', count(*) FROM records GROUP BY 1, 2, 3;
+INSERT INTO record_counts (run_id, day, category, rule, records)
+  SELECT r.run_id, r.first_seen / 86400000000, r.category, m.rule, count(*)
+  FROM matches m JOIN records r ON r.id = m.record_id GROUP BY 1, 2, 3, 4;
 )sql",
 };
 

@@ -9,7 +9,7 @@
 namespace mamori::store::sqlite {
 
 // The version this build creates and reads.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Brings a read-write connection's database to kSchemaVersion (creating it when empty).
 // Refuses databases that are not mamori stores or are newer than this build.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mamori/sieve/record_json.h"
+#include "mamori/store/record_counts.h"
 #include "mamori/store/sqlite_db.h"
 #include "mamori/store/sqlite_open.h"
 
@@ -127,6 +128,11 @@ std::int64_t floor_micros(Timestamp t) {
   return micros;
 }
 
+// Adds to a stored count (record_counts.h); retention adds negative counts the same way.
+constexpr std::string_view kAddCounts =
+    "INSERT INTO record_counts (run_id, day, category, rule, records) {} "
+    "ON CONFLICT (run_id, day, category, rule) DO UPDATE SET records = records + excluded.records";
+
 std::string dump_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -155,6 +161,9 @@ class SqliteStore final : public Store {
         "INSERT OR IGNORE INTO matches (rule, record_id, kind) VALUES (?1, ?2, ?3)", true);
     if (!insert_match) return fail(insert_match.error());
     insert_match_ = std::move(*insert_match);
+    auto add_count = db_.prepare(fmt::format(kAddCounts, "VALUES (?1, ?2, ?3, ?4, ?5)"), true);
+    if (!add_count) return fail(add_count.error());
+    add_count_ = std::move(*add_count);
     return {};
   }
 
@@ -213,6 +222,11 @@ class SqliteStore final : public Store {
 
   Result<void> flush() override {
     if (!transaction_open_) return {};
+    if (auto ok = write_counts(); !ok) {
+      const std::size_t lost = pending_;
+      rollback();
+      return fail("store: counting failed, {} records discarded: {}", lost, ok.error().message);
+    }
     if (auto ok = db_.exec("COMMIT"); !ok) {
       const std::size_t lost = pending_;
       rollback();
@@ -330,7 +344,8 @@ class SqliteStore final : public Store {
     if (auto ok = flush(); !ok) return fail(ok.error());
     auto statement = db_.prepare(
         "SELECT id, sensor, started_at, ended_at, config_hash, ruleset_hash, input, summary, "
-        "(SELECT count(*) FROM records WHERE run_id = runs.id), approval_id, legal_basis, "
+        "(SELECT coalesce(sum(records), 0) FROM record_counts WHERE run_id = runs.id AND rule = ''), "
+        "approval_id, legal_basis, "
         "agreement_id, retention_seconds FROM runs ORDER BY id");
     if (!statement) return fail(statement.error());
     std::vector<Run> out;
@@ -360,6 +375,39 @@ class SqliteStore final : public Store {
       run.info.retention = Duration::seconds(statement->column_int(12));
       out.push_back(std::move(run));
     }
+    return out;
+  }
+
+  Result<std::vector<RecordCount>> record_counts(std::int64_t from_day,
+                                                 std::int64_t until_day) override {
+    if (auto ok = flush(); !ok) return fail(ok.error());
+    auto statement = cached(
+        "SELECT day, category, rule, sum(records) FROM record_counts "
+        "WHERE day >= ?1 AND day < ?2 GROUP BY day, category, rule HAVING sum(records) > 0 "
+        "ORDER BY day, category, rule");
+    if (!statement) return fail(statement.error());
+    Statement& s = **statement;
+    s.bind(1, from_day);
+    s.bind(2, until_day);
+    std::vector<RecordCount> out;
+    for (;;) {
+      auto row = s.step();
+      if (!row) {
+        s.reset();
+        return fail("store: cannot read record counts: {}", row.error().message);
+      }
+      if (!*row) break;
+      const std::int64_t category = s.column_int(1);
+      if (category < 0 || category >= scope::kCategoryCount) {
+        s.reset();
+        return fail("store: a record count has category {} (schema allows 0..3)", category);
+      }
+      out.push_back({.day = s.column_int(0),
+                     .category = static_cast<scope::Category>(category),
+                     .rule = std::string(s.column_text(2)),
+                     .records = static_cast<std::uint64_t>(s.column_int(3))});
+    }
+    s.reset();
     return out;
   }
 
@@ -522,6 +570,10 @@ class SqliteStore final : public Store {
       rollback();
       return outcome;
     }
+    if (auto ok = write_counts(); !ok) {
+      rollback();
+      return fail("record counts: {}", ok.error().message);
+    }
     if (auto ok = db_.exec("COMMIT"); !ok) {
       rollback();
       return fail(ok.error());
@@ -581,6 +633,23 @@ class SqliteStore final : public Store {
       result.by_category[static_cast<std::size_t>(category)] += n;
       result.records_deleted += n;
     }
+    // The counts lose what goes, in the same transaction. A count is never a reason to keep
+    // an expired record (I6): one that disagreed with the records and would go below zero
+    // is dropped with the empty ones rather than failing the deletion.
+    for (const char* select :
+         {"SELECT run_id, first_seen / 86400000000, category, '', -count(*) FROM records "
+          "WHERE expires_at <= ?1 GROUP BY 1, 2, 3",
+          "SELECT r.run_id, r.first_seen / 86400000000, r.category, m.rule, -count(*) "
+          "FROM records r JOIN matches m ON m.record_id = r.id "
+          "WHERE r.expires_at <= ?1 GROUP BY 1, 2, 3, 4"}) {
+      auto statement = db_.prepare(fmt::format(kAddCounts, select));
+      if (!statement) return fail(statement.error());
+      statement->bind(1, bound);
+      if (auto ok = statement->run(); !ok) return fail("record counts: {}", ok.error().message);
+    }
+    if (auto ok = db_.exec("DELETE FROM record_counts WHERE records <= 0"); !ok) {
+      return fail("record counts: {}", ok.error().message);
+    }
     // matches first: the foreign key would cascade, but the deletion should not depend on
     // a connection pragma.
     for (const char* sql : {"DELETE FROM matches WHERE record_id IN "
@@ -623,6 +692,7 @@ class SqliteStore final : public Store {
     insert_record_.bind(11, std::int64_t{record.dst.pseudonym_epoch});
     if (auto ok = insert_record_.run(); !ok) return fail(ok.error());
     const RecordId id = db_.last_insert_id();
+    counts_.add(run, record);
     // The same matches the JSON line carries (it is capped at kMaxMatches).
     const std::size_t matches = std::min(record.matches.size(), sieve::kMaxMatches);
     for (std::size_t i = 0; i < matches; ++i) {
@@ -634,7 +704,22 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // Applies the counts of the open transaction's inserts (store/record_counts.h).
+  Result<void> write_counts() {
+    for (const auto& [key, delta] : counts_.changes()) {
+      add_count_.bind(1, std::int64_t{key.run});
+      add_count_.bind(2, key.day);
+      add_count_.bind(3, std::int64_t{key.category});
+      add_count_.bind(4, std::string_view(key.rule));
+      add_count_.bind(5, delta);
+      if (auto ok = add_count_.run(); !ok) return fail(ok.error());
+    }
+    counts_.clear();
+    return {};
+  }
+
   void rollback() {
+    counts_.clear();
     if (transaction_open_) (void)db_.exec("ROLLBACK");
     transaction_open_ = false;
     pending_ = 0;
@@ -655,6 +740,8 @@ class SqliteStore final : public Store {
   Database db_;  // declared before the statements: destroyed after them
   Statement insert_record_;
   Statement insert_match_;
+  Statement add_count_;
+  RecordCountDeltas counts_;  // of the open transaction's inserts
   std::unordered_map<std::string, Statement> queries_;
   std::map<RunId, std::int64_t> open_runs_;      // open run → its retention in µs
   std::map<RunId, std::int64_t> imported_runs_;  // imported run → its retention in µs

@@ -92,6 +92,17 @@ struct RetentionResult {
   bool purged = false;
 };
 
+// Stored records of one UTC day (of first_seen) and category, in total (rule "") or with a
+// match of one rule: the sums of Store::record_counts.
+struct RecordCount {
+  std::int64_t day = 0;  // days since 1970-01-01 (UTC)
+  scope::Category category = scope::Category::FF;
+  std::string rule = {};  // "" = every record of the day and category
+  std::uint64_t records = 0;
+
+  bool operator==(const RecordCount&) const = default;
+};
+
 inline constexpr std::size_t kDefaultQueryLimit = 1000;
 
 // Filters combine with AND; an absent filter matches everything. Results come in ascending
@@ -153,6 +164,13 @@ class Store : public RunWriter {
   virtual Result<std::uint64_t> count(const RecordQuery& query) = 0;
   // Every run, oldest first.
   virtual Result<std::vector<Run>> runs() = 0;
+  // What count() would say per UTC day of first_seen in [from_day, until_day) (days since
+  // 1970-01-01), category and rule, without reading a record: every backend keeps these counts
+  // in the transactions that insert and delete the records, so dashboards over tens of
+  // millions of records read a few hundred rows. Sorted by (day, category, rule); rows with
+  // no records are left out. Flushes first.
+  virtual Result<std::vector<RecordCount>> record_counts(std::int64_t from_day,
+                                                         std::int64_t until_day) = 0;
 
   // Retention (I6). Flushes, then deletes, in one transaction, every record with
   // expires_at <= as_of together with its matches, then makes the deleted bytes unreadable
