@@ -28,6 +28,7 @@
 #include "mamori/intel/sqlite_intel_storage.h"
 #include "mamori/intel/stix_reader.h"
 #include "mamori/server/taxii_config.h"
+#include "mamori/site/intel_config.h"
 #include "mamori/server/taxii_store.h"
 
 namespace mamori::cli {
@@ -36,29 +37,8 @@ namespace {
 using nlohmann::json;
 namespace in = mamori::intel;
 
-struct IntelConfig {
-  std::string path;
-  std::string agency_id = "nco";
-  std::string agency_name = "National Cybersecurity Office (NCO) / 国家サイバー統括室";
-};
-
-Result<IntelConfig> load_intel_config(const std::string& config_path) {
-  auto file = ConfigFile::load(config_path);
-  if (!file) return fail(file.error());
-  ConfigTable table(*file, "intel");
-  IntelConfig config;
-  auto path = table.path("path");
-  if (auto agency = table.string("agency_id")) config.agency_id = *agency;
-  if (auto agency = table.string("agency_name")) config.agency_name = *agency;
-  table.reject_unknown_keys();
-  if (auto ok = table.result(); !ok) return fail(ok.error());
-  config.path = path ? *path : file->resolve_path("intel.db");
-  if (!in::is_valid_organisation_id(config.agency_id)) {
-    return fail("{}: [intel] agency_id: not an organisation id (1..64 of [a-z0-9._-])",
-                config_path);
-  }
-  return config;
-}
+using site::IntelConfig;
+using site::load_intel_config;
 
 struct IntelSession {
   std::unique_ptr<site::Installation> installation;

@@ -34,6 +34,17 @@ constexpr std::array kRoutes = {
     // Operators their own organisations' notices, the government all (as `mamori notices`).
     Route{RouteId::notices,          "GET",    "/api/notices",          false,
           {Role::operator_, Role::analyst, Role::admin}},
+    // Operators their own organisations' computers, the government all (the handler).
+    Route{RouteId::computers,        "GET",    "/api/computers",        false,
+          {Role::operator_, Role::analyst, Role::admin}},
+    // T1 products whole: the government's analysts (and admins), as `mamori intel show`.
+    Route{RouteId::products_list,    "GET",    "/api/products",         false,
+          {Role::analyst, Role::admin}},
+    Route{RouteId::product_get,      "GET",    "/api/products/{id}",    false,
+          {Role::analyst, Role::admin}},
+    // What was provided to whom (no content): the overseer inspects it too.
+    Route{RouteId::provisions,       "GET",    "/api/provisions",       false,
+          {Role::analyst, Role::overseer, Role::admin}},
     Route{RouteId::findings_list,    "GET",    "/api/findings",         false, {Role::analyst}},
     Route{RouteId::finding_get,      "GET",    "/api/findings/{id}",    false, {Role::analyst}},
     Route{RouteId::oversight_head,   "GET",    "/api/oversight/head",   false,

@@ -38,6 +38,10 @@ enum class RouteId {
   incident_create,
   incident_report,
   notices,
+  computers,
+  products_list,
+  product_get,
+  provisions,
 };
 
 // A set of roles as bits.

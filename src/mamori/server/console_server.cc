@@ -26,8 +26,10 @@
 #include "mamori/governance/access.h"
 #include "mamori/ledger/merkle.h"
 #include "mamori/ledger/tree_head.h"
+#include "mamori/server/console_computers.h"
 #include "mamori/server/console_findings.h"
 #include "mamori/server/console_incidents.h"
+#include "mamori/server/console_intel.h"
 #include "mamori/server/console_jobs.h"
 #include "mamori/server/console_notices.h"
 #include "mamori/server/console_rbac.h"
@@ -215,6 +217,16 @@ struct ConsoleServer::Impl {
         return file_incident(req, res, *caller, match->params);
       case RouteId::notices:
         return send_registry(res, list_notices(installation->config_path, caller->user));
+      case RouteId::computers:
+        return send_registry(res, list_computers(installation->config_path, caller->user));
+      case RouteId::products_list:
+        return send_intel(res, list_products(installation->config_path));
+      case RouteId::product_get:
+        return product(res, match->params.at(0));
+      case RouteId::provisions:
+        return send_intel(res, list_provisions(installation->config_path,
+                                               req.get_param_value("product"),
+                                               req.get_param_value("recipient")));
     }
     send_error(res, 404, "not_found", "no such resource", "該当するリソースがありません");
   }
@@ -657,6 +669,24 @@ struct ConsoleServer::Impl {
                         "登録情報を読めません");
     }
     send_json(res, 200, *read);
+  }
+
+  void send_intel(httplib::Response& res, const Result<json>& read) {
+    if (!read) {
+      return send_error(res, 500, "intel_failed", "the intelligence database cannot be read",
+                        "情報成果物のデータベースを読めません");
+    }
+    send_json(res, 200, *read);
+  }
+
+  void product(httplib::Response& res, const std::string& id) {
+    auto detail = product_detail(installation->config_path, id);
+    if (!detail) return send_intel(res, fail(detail.error()));
+    if (!*detail) {
+      return send_error(res, 404, "not_found", "no such intelligence product",
+                        "該当する情報成果物がありません");
+    }
+    send_json(res, 200, **detail);
   }
 
   // A first report, or with the incident's id a later one (console_incidents.h).
