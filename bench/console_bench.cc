@@ -260,7 +260,8 @@ int main(int argc, char** argv) {
                                        : env_number("MAMORI_BENCH_RECORDS", 1'000'000);
   const std::size_t connections = env_number("MAMORI_BENCH_CONNECTIONS", 200);
   const std::size_t seconds = env_number("MAMORI_BENCH_SECONDS", 20);
-  const auto threads = static_cast<int>(env_number("MAMORI_BENCH_THREADS", server::ConsoleConfig{}.threads));
+  const auto threads =
+      static_cast<int>(env_number("MAMORI_BENCH_THREADS", server::ConsoleConfig{}.threads));
   const std::size_t timeout = env_number("MAMORI_BENCH_TIMEOUT", 2);
   if (records == 0 || connections == 0 || seconds == 0 || threads < 1) die("bad arguments");
 

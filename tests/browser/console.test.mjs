@@ -3,9 +3,11 @@
 // driven by playwright-core) against a real mamorid with demo data (start-console.mjs). Each
 // role logs in and sees only its pages; an operator files a 速報 and sees its deadlines; an
 // analyst opens a finding and its graph; an overseer verifies the ledger and downloads the
-// inspection report; an analyst without a purpose sees no records. A screenshot of every page
-// goes into the artifacts directory. The browser may reach only the console's origin: any other
-// request is aborted and fails the test, as does a CSP violation or a script error.
+// inspection report; an analyst without a purpose sees no records; an operator sees its filed
+// computers; an analyst opens an intelligence product and its provisions; an overseer sees the
+// provision with its ledger sequence number. A screenshot of every page goes into the
+// artifacts directory. The browser may reach only the console's origin: any other request is
+// aborted and fails the test, as does a CSP violation or a script error.
 //
 //   node tests/browser/console.test.mjs --mamori PATH --mamorid PATH [--artifacts DIR]
 //   node tests/browser/console.test.mjs --url URL (--password P | --password-dir DIR)
@@ -18,7 +20,16 @@ import { after, before, describe, test } from 'node:test';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { messages } from '../../web/src/messages.js';
-import { purpose, roles, sourceDir, startConsole } from './start-console.mjs';
+import {
+  organisation,
+  organisationName,
+  product,
+  provision,
+  purpose,
+  roles,
+  sourceDir,
+  startConsole,
+} from './start-console.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -37,10 +48,12 @@ const timeout = 20_000;
 
 // The navigation each role must see (the RBAC table of the console API), in Japanese.
 const expectedNavigation = {
-  analyst: ['nav.dashboard', 'nav.records', 'nav.findings', 'nav.incidents'],
-  overseer: ['nav.dashboard', 'nav.oversight'],
-  operator: ['nav.incidents', 'nav.notices'],
-  admin: ['nav.dashboard', 'nav.incidents', 'nav.oversight'],
+  analyst: ['nav.dashboard', 'nav.records', 'nav.findings', 'nav.incidents', 'nav.computers',
+    'nav.products', 'nav.provisions'],
+  overseer: ['nav.dashboard', 'nav.provisions', 'nav.oversight'],
+  operator: ['nav.incidents', 'nav.notices', 'nav.computers'],
+  admin: ['nav.dashboard', 'nav.incidents', 'nav.computers', 'nav.products', 'nav.provisions',
+    'nav.oversight'],
 };
 const paths = {
   'nav.dashboard': '/dashboard',
@@ -48,6 +61,9 @@ const paths = {
   'nav.findings': '/findings',
   'nav.incidents': '/incidents',
   'nav.notices': '/notices',
+  'nav.computers': '/computers',
+  'nav.products': '/products',
+  'nav.provisions': '/provisions',
   'nav.oversight': '/oversight',
 };
 
@@ -181,6 +197,16 @@ describe('each role', () => {
           if (key === 'nav.notices') {
             // The demo's filed FortiOS gateway is in the KEV catalog's notices.
             await page.locator('table.notices tbody tr').first().waitFor();
+          }
+          if (key === 'nav.computers') {
+            // The demo's filed gateway: the operator's own, the government's among all.
+            await page.locator('table.computers tbody tr').first().waitFor();
+          }
+          if (key === 'nav.products') {
+            await page.locator(`table.products tr[data-product="${product}"]`).waitFor();
+          }
+          if (key === 'nav.provisions') {
+            await page.locator('table.provisions tbody tr').first().waitFor();
           }
           const alerts = await page.getByRole('alert').allTextContents();
           assert.deepEqual(alerts, [], `${paths[key]} shows an error for ${role}`);
@@ -352,6 +378,110 @@ test('an overseer verifies the ledger and downloads the inspection report', asyn
     const report = readFileSync(saved, 'utf8');
     assert.match(report, /<html|<!doctype html/i);
     assert.deepEqual(await page.getByRole('alert').allTextContents(), []);
+  });
+});
+
+test("an operator sees its organisation's filed computers", async () => {
+  await withPage('operator-computers', async ({ page }) => {
+    await login(page, 'operator');
+    await page.getByRole('navigation').getByRole('link', { name: ja['nav.computers'] }).click();
+    await page.getByRole('heading', { level: 1, name: ja['computers.heading'] }).waitFor();
+    // Only the operator's own organisation, under its name and id.
+    const sections = page.locator('section[data-organisation]');
+    await sections.first().waitFor();
+    assert.deepEqual(await sections.evaluateAll((all) => all.map((s) => s.dataset.organisation)),
+      [organisation]);
+    await page.getByRole('heading', {
+      level: 2,
+      name: ja['computers.org_heading'].replace('{name}', organisationName).replace('{id}', organisation),
+    }).waitFor();
+    // The gateway filed from the CLI (start-console.mjs: vpn-1, Fortinet FortiOS 7.2.4).
+    const row = page.locator('table.computers tbody tr').filter({ hasText: 'vpn-1' });
+    assert.equal(await row.count(), 1);
+    const cells = await row.locator('th, td').allTextContents();
+    assert.match(cells[0], /vpn-1$/);
+    assert.equal(cells[1], ja['device.vpn-gateway']);
+    assert.equal(cells[2], 'Fortinet FortiOS 7.2.4');
+    assert.equal(cells[4], ja['computers.facing']);
+    assert.equal(cells[5], ja['computers.managed.operator']);
+    assert.deepEqual(await page.getByRole('alert').allTextContents(), []);
+    await shot(page, 'operator-computers-detail');
+  });
+});
+
+test('an analyst opens a product and sees its notes, parts, versions and provisions', async () => {
+  await withPage('analyst-product', async ({ page }) => {
+    await login(page, 'analyst');
+    await page.getByRole('navigation').getByRole('link', { name: ja['nav.products'] }).click();
+    const link = page.locator(`table.products tr[data-product="${product}"]`).getByRole('link');
+    await link.waitFor();
+    await link.click();
+    await page.waitForURL(`**/products/${product}`);
+    await page.getByRole('heading', { level: 1, name: ja['product.heading'].replace('{id}', product) }).waitFor();
+    await page.locator('dd[data-field=tier]').filter({ hasText: ja['tier.T1'] }).waitFor();
+
+    // Japanese notes first (the display language), the English ones after them.
+    const languages = () =>
+      page.locator('article.product-note').evaluateAll((all) => all.map((a) => a.dataset.language));
+    const ordered = await languages();
+    assert.ok(ordered.length >= 2 && ordered.includes('en'), `notes ${ordered}`);
+    assert.deepEqual(ordered, [...ordered].sort((a, b) => (a === 'ja' ? 0 : 1) - (b === 'ja' ? 0 : 1)));
+    assert.equal(ordered[0], 'ja');
+
+    // The parts with their labels: the C2 address is selected communications information.
+    await page.locator('table.parts tr[data-part]').first().waitFor();
+    assert.ok(await page.locator('table.parts tr[data-part]').count() >= 1);
+    assert.ok(await page.locator('table.versions tr[aria-current=true]').count() === 1,
+      'the shown version is not marked');
+
+    // The provision made from the CLI: recipient, class, tier and its ledger entry.
+    const provisions = page.locator('section[aria-labelledby=product-provisions] table.provisions tbody tr');
+    const row = provisions.filter({ hasText: provision.recipient });
+    await row.first().waitFor();
+    const text = await row.first().textContent();
+    assert.ok(text.includes(ja[`recipient.${provision.recipientClass}`]), text);
+    assert.ok(text.includes(ja['tier.T2']), text);
+    const seq = Number(await row.first().getAttribute('data-seq'));
+    assert.ok(Number.isInteger(seq) && seq > 0, `ledger seq ${seq}`);
+    if (installation.provisionSeq !== undefined) assert.equal(seq, installation.provisionSeq);
+    assert.deepEqual(await page.getByRole('alert').allTextContents(), []);
+    await shot(page, 'analyst-product');
+
+    // In English the English notes come first.
+    await page.getByRole('button', { name: ja['lang.switch_label'] }).click();
+    await page.getByRole('heading', { level: 1, name: messages.en['product.heading'].replace('{id}', product) })
+      .waitFor();
+    assert.equal((await languages())[0], 'en');
+    await shot(page, 'analyst-product-en');
+  });
+});
+
+test('an overseer sees the provision with its ledger sequence number', async () => {
+  await withPage('overseer-provisions', async ({ page }) => {
+    await login(page, 'overseer');
+    await page.getByRole('navigation').getByRole('link', { name: ja['nav.provisions'] }).click();
+    await page.getByRole('heading', { level: 1, name: ja['provisions.heading'] }).waitFor();
+    const row = page.locator('table.provisions tbody tr').filter({ hasText: provision.recipient });
+    await row.first().waitFor();
+    const seq = Number(await row.first().getAttribute('data-seq'));
+    assert.ok(Number.isInteger(seq) && seq > 0, `ledger seq ${seq}`);
+    assert.equal((await row.first().locator('[data-field=ledger_seq]').textContent()).trim(), String(seq));
+    if (installation.provisionSeq !== undefined) assert.equal(seq, installation.provisionSeq);
+    const text = await row.first().textContent();
+    assert.ok(text.includes(product), text);
+    assert.ok(text.includes(provision.legalBasis), text);
+    assert.ok(text.includes(purpose), text);
+    // The overseer may not open products: no link to one.
+    assert.equal(await row.first().getByRole('link').count(), 0);
+
+    await shot(page, 'overseer-provisions-row');
+
+    // Filtered by a recipient that received nothing: the empty state.
+    await page.getByLabel(ja['provisions.recipient']).fill('no-such-recipient');
+    await page.getByRole('button', { name: ja['provisions.apply'] }).click();
+    await page.getByText(ja['provisions.none']).waitFor();
+    assert.deepEqual(await page.getByRole('alert').allTextContents(), []);
+    await shot(page, 'overseer-provisions-filtered');
   });
 });
 

@@ -3,8 +3,9 @@
 // with the real `mamori` CLI the way scripts/demo makes one (keys, the overseer's approvals, a
 // sieve run over synthetic traffic, an analysis run, users of every role with passwords from
 // files, a registered organisation with its operator user, the KEV catalog and a filed
-// computer so that notices exist), and `mamorid` serving the console from web/dist on a
-// loopback port. Used by console.test.mjs; also runnable by hand:
+// computer so that notices exist, an intelligence product provided once to a council member),
+// and `mamorid` serving the console from web/dist on a loopback port. Used by
+// console.test.mjs; also runnable by hand:
 //
 //   node tests/browser/start-console.mjs --mamori build/src/mamori/cli/mamori \
 //        --mamorid build/src/mamori/server/mamorid/mamorid [--keep]
@@ -22,6 +23,46 @@ export const sourceDir = resolve(import.meta.dirname, '..', '..');
 export const roles = ['analyst', 'overseer', 'operator', 'admin'];
 export const purpose = 'attack-analysis';
 export const organisation = 'org-demo';
+export const organisationName = '試験電力株式会社';
+
+// The demo's intelligence product and the provision made of it (console.test.mjs checks both).
+export const product = 'apt-demo';
+export const provision = {
+  recipient: 'kanto-isac',
+  recipientClass: 'council_member',
+  legalBasis: '重要電子計算機に対する不正な行為による被害の防止に関する法律',
+};
+
+// A T1 product as `mamori intel product put` takes it (intel::product_to_json): labelled parts,
+// technical and strategic notes in English and Japanese. Documentation addresses only.
+function demoProduct(createdAt) {
+  const labels = (commInfo = false) => ({ comm_info: commInfo, shareable: false, secret: false });
+  const part = (id, kind, value, extra = {}) => ({
+    id, kind, value, labels: labels(), essential: false, generalisable: false, ...extra,
+  });
+  const note = (audience, language, text) => ({ audience, language, text, labels: labels() });
+  return {
+    id: product,
+    version: 0,
+    tier: 'T1',
+    title: 'VPN 装置から C2 サーバへのビーコン通信 / Beaconing from VPN gateways to a C2 server',
+    author: 'analyst',
+    created_at: createdAt,
+    parts: [
+      part('c2-address', 'indicator', '203.0.113.45',
+        { indicator_type: 'ip', labels: labels(true), generalisable: true }),
+      part('c2-domain', 'indicator', 'c2.example.net', { indicator_type: 'domain', essential: true }),
+      part('technique', 'attack_technique', 'T1071.001'),
+      part('cve', 'vulnerability', 'CVE-2024-21762'),
+    ],
+    notes: [
+      note('technical', 'en', 'Indicators of the C2 server and T1071.001 beaconing every 60 s.'),
+      note('technical', 'ja', 'C2 サーバの指標と 60 秒ごとの T1071.001 ビーコン通信。'),
+      note('strategic', 'en', 'A campaign against VPN gateways of power utilities.'),
+      note('strategic', 'ja', '電力事業者の VPN 装置を狙った攻撃活動。'),
+    ],
+  };
+}
 
 const regimes = {
   regimes: [
@@ -172,7 +213,7 @@ export async function startConsole({
     // The registry: an organisation with the operator as its user, the KEV catalog and one
     // filed computer that it lists, so that the operator has notices.
     writeFileSync(at('organisations.csv'),
-      `id,名称,name_en,種別,重要インフラ分野\n${organisation},試験電力株式会社,Test Power,designated-operator,電力\n`);
+      `id,名称,name_en,種別,重要インフラ分野\n${organisation},${organisationName},Test Power,designated-operator,電力\n`);
     run(['registry', 'org', 'put', ...cfg, ...as('admin'), '--file', at('organisations.csv')],
       'registry org put');
     run(['registry', 'org', 'members', ...cfg, ...as('admin'), '--org', organisation,
@@ -195,6 +236,17 @@ export async function startConsole({
     }));
     run(['incidents', 'report', ...cfg, ...as('operator'), '--org', organisation,
       '--file', at('first-report.json')], 'incidents report');
+
+    // An intelligence product (T1, written by the analyst) provided once, to a council member
+    // at T2, so that the product, its versions and a provision on the ledger exist.
+    writeFileSync(at('product.json'), JSON.stringify(demoProduct(iso(now))));
+    run(['intel', 'product', 'put', ...cfg, ...as('analyst'), at('product.json')], 'intel product put');
+    const provided = JSON.parse(run(['intel', 'provide', product, ...cfg, ...as('analyst'),
+      '--recipient-id', provision.recipient, '--recipient-class', provision.recipientClass,
+      '--obligation', 'council-rules-2026', '--type', 'tiered', '--legal-basis',
+      provision.legalBasis, '--purpose', purpose, '--json'], 'intel provide'));
+    // The provision.made entry's sequence number, which the console must show.
+    const provisionSeq = provided.ledger_seq;
 
     // A signed tree head for the overseer to see.
     run(['ledger', 'head', ...cfg, '--out', at('head.json')], 'ledger head');
@@ -230,7 +282,9 @@ export async function startConsole({
     }
     if (!ready) throw failure(`did not answer /healthz on port ${consolePort}`);
     log(output.join('').trim());
-    return { url: `https://127.0.0.1:${consolePort}`, dir, users, stop, serverOutput: output };
+    return {
+      url: `https://127.0.0.1:${consolePort}`, dir, users, stop, serverOutput: output, provisionSeq,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -263,6 +317,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const role of roles) {
     console.log(`  ${started.users[role].user.padEnd(9)} ${started.users[role].password}`);
   }
+  console.log(`provision ledger seq / 提供の台帳番号: ${started.provisionSeq}`);
   console.log(`installation: ${started.dir}; Ctrl-C stops the console / Ctrl-C で停止`);
   const finish = async () => {
     await started.stop();

@@ -150,9 +150,9 @@ TEST_F(ConsoleReadTest, ProductsAndProvisionsAsStoredWithoutTheContentHandedOver
   EXPECT_TRUE(get_ok("/api/provisions?product=other", "analyst")["provisions"].empty());
 
   // The overseer inspects provisions but does not read T1 products; operators neither.
-  for (const auto& [user, path] : {std::pair{"overseer", "/api/products"},
-                                   std::pair{"overseer", "/api/products/apt-sample"},
-                                   std::pair{"operator", "/api/provisions"}}) {
+  for (const auto& [user, path] :
+       {std::pair{"overseer", "/api/products"}, std::pair{"overseer", "/api/products/apt-sample"},
+        std::pair{"operator", "/api/provisions"}}) {
     auto refused = env.call("GET", path, env.bearer(user));
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 403) << user << " " << path;

@@ -4,8 +4,8 @@
 #include <atomic>
 #include <map>
 #include <set>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include "test_records.h"
 
@@ -747,15 +747,15 @@ TEST_P(StoreConformance, RecordCountsAgreeWithTheRecordsThroughAppendImportAndRe
   }
   // A rule matched twice by one record counts the record once.
   records[3].matches.push_back(records[3].matches.empty() ? sieve::Match{.rule = "c2-ip-1"}
-                                                           : records[3].matches.front());
+                                                          : records[3].matches.front());
   records[3].matches.push_back(records[3].matches.front());
   const std::span<const Record> span(records);
 
   const RunId local = must(store().begin_run(run_with_retention("gw-a", kDay)), "begin_run");
   must(store().append(local, span.subspan(0, 70)), "append");  // not flushed: counts flush
-  const RunId imported = must(
-      store().import_run("gw-b/1", run_with_retention("gw-b", Duration::seconds(10 * 86400))),
-      "import_run");
+  const RunId imported =
+      must(store().import_run("gw-b/1", run_with_retention("gw-b", Duration::seconds(10 * 86400))),
+           "import_run");
   EXPECT_TRUE(must(store().import_batch(imported, "b1", span.subspan(70, 50)), "import"));
   EXPECT_FALSE(must(store().import_batch(imported, "b1", span.subspan(70, 50)), "import again"));
   clock_.advance(Duration::seconds(2 * 86400));

@@ -21,6 +21,10 @@ const rbac = {
   'GET /api/incidents': ['operator', 'analyst', 'admin'],
   'POST /api/incidents': ['operator'],
   'GET /api/notices': ['operator'],
+  'GET /api/computers': ['operator', 'analyst', 'admin'],
+  'GET /api/products': ['analyst', 'admin'],
+  'GET /api/products/{id}': ['analyst', 'admin'],
+  'GET /api/provisions': ['analyst', 'overseer', 'admin'],
   'GET /api/oversight/head': ['overseer', 'admin'],
   'POST /api/oversight/verify': ['overseer'],
   'GET /api/oversight/report': ['overseer'],
@@ -40,6 +44,56 @@ const incidents = [
     },
     overdue: true,
     summary: 'VPN 装置への不審なログインを検知',
+  },
+];
+
+// The registry: the operator's organisation (the operator user is its member) and another.
+const organisations = [
+  { id: 'org-demo', name: '試験電力株式会社', name_en: 'Test Power', ci_sectors: ['electricity'] },
+  { id: 'org-rail', name: '試験鉄道株式会社', name_en: 'Test Railway', ci_sectors: ['railway'] },
+];
+const computers = [
+  {
+    id: 'org-demo/vpn-1', organisation_id: 'org-demo', category: 'vpn-gateway', vendor: 'Fortinet',
+    product: 'FortiOS', version: '7.2.4', cpe: '', internet_facing: true, managed_by: 'operator',
+    contractor: '', note: '',
+  },
+  {
+    id: 'org-rail/fw-1', organisation_id: 'org-rail', category: 'firewall', vendor: 'Palo Alto Networks',
+    product: 'PAN-OS', version: '10.2.9', cpe: 'cpe:2.3:o:paloaltonetworks:pan-os:10.2.9:*:*:*:*:*:*:*',
+    internet_facing: true, managed_by: 'contractor', contractor: '試験システム保守株式会社',
+    note: '夜間は委託先が監視',
+  },
+];
+const memberOf = { operator: ['org-demo'] };
+
+// Intelligence: one product in two versions, provided once (to a council member, at T2).
+const labels = (comm_info = false, secret = false) => ({ comm_info, shareable: false, secret, providers: [] });
+const productVersions = [
+  { version: 1, title: 'VPN 装置から C2 サーバへのビーコン通信', author: 'analyst', created_at: '2026-11-02T01:00:00Z' },
+  { version: 2, title: 'VPN 装置から C2 サーバへのビーコン通信 / Beaconing from VPN gateways', author: 'analyst', created_at: '2026-11-03T01:00:00Z' },
+];
+const product = {
+  id: 'apt-demo', version: 2, tier: 'T1', ...productVersions[1],
+  parts: [
+    { id: 'c2-address', kind: 'indicator', indicator_type: 'ip', value: '203.0.113.45', labels: labels(true), essential: false, generalisable: true },
+    { id: 'c2-domain', kind: 'indicator', indicator_type: 'domain', value: 'c2.example.net', labels: labels(), essential: true, generalisable: false },
+    { id: 'technique', kind: 'attack_technique', value: 'T1071.001', labels: labels(), essential: false, generalisable: false },
+    { id: 'cve', kind: 'vulnerability', value: 'CVE-2024-21762', labels: labels(false, true), essential: false, generalisable: false, vendor: 'fortinet', embargo_until: '2026-12-31T00:00:00.000000Z' },
+  ],
+  notes: [
+    { audience: 'technical', language: 'en', text: 'Indicators of the C2 server and T1071.001 beaconing every 60 s.', labels: labels() },
+    { audience: 'technical', language: 'ja', text: 'C2 サーバの指標と 60 秒ごとの T1071.001 ビーコン通信。', labels: labels() },
+    { audience: 'strategic', language: 'en', text: 'A campaign against VPN gateways of power utilities.', labels: labels() },
+    { audience: 'strategic', language: 'ja', text: '電力事業者の VPN 装置を狙った攻撃活動。', labels: labels() },
+  ],
+};
+const provisions = [
+  {
+    ledger_seq: 14, at: '2026-11-03T02:00:00Z', recipient_id: 'kanto-isac', recipient_class: 'council_member',
+    recipient_class_ja: '協議会の構成員', product_id: 'apt-demo', product_version: 2, type: 'tiered', tier: 'T2',
+    legal_basis: '重要電子計算機に対する不正な行為による被害の防止に関する法律', purpose: 'attack-analysis',
+    provided_by: 'analyst',
   },
 ];
 
@@ -116,7 +170,9 @@ async function body(req) {
 }
 
 async function api(req, res, url, session, cookie) {
-  const route = `${req.method} ${url.pathname.replace(/\/(f-\w+|inc-[\w-]+|job-\w+)(\/.*)?$/, '')}`;
+  const route = /^\/api\/products\/[^/]+$/.test(url.pathname)
+    ? `${req.method} /api/products/{id}`
+    : `${req.method} ${url.pathname.replace(/\/(f-\w+|inc-[\w-]+|job-\w+)(\/.*)?$/, '')}`;
   if (url.pathname === '/api/session') {
     if (req.method === 'POST') {
       const { user, password: given } = await body(req);
@@ -234,6 +290,31 @@ async function api(req, res, url, session, cookie) {
         }],
         warnings: [],
       });
+    case 'GET /api/computers': {
+      const visible = (id) => session.role !== 'operator' || (memberOf[session.user] ?? []).includes(id);
+      return send(res, 200, {
+        organisations: organisations.filter((o) => visible(o.id)),
+        computers: computers.filter((c) => visible(c.organisation_id)),
+      });
+    }
+    case 'GET /api/products':
+      return send(res, 200, {
+        products: [{ id: product.id, version: product.version, title: product.title, author: product.author, created_at: product.created_at }],
+      });
+    case 'GET /api/products/{id}': {
+      const id = decodeURIComponent(url.pathname.split('/').pop());
+      if (id !== product.id) return fail(res, 404, 'not_found', 'no such product', '成果物がありません');
+      return send(res, 200, { product, versions: productVersions, provisions });
+    }
+    case 'GET /api/provisions': {
+      const productId = url.searchParams.get('product');
+      const recipient = url.searchParams.get('recipient');
+      return send(res, 200, {
+        provisions: provisions.filter(
+          (p) => (!productId || p.product_id === productId) && (!recipient || p.recipient_id === recipient),
+        ),
+      });
+    }
     case 'GET /api/oversight/head':
       return send(res, 200, { size: 1234, root: 'ab'.repeat(32), signed_at: new Date().toISOString(), signature: 'cd'.repeat(64), public_key: 'ef'.repeat(32) });
     case 'POST /api/oversight/verify': {

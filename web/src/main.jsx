@@ -14,6 +14,9 @@ import { Records } from './pages/Records.jsx';
 import { Findings, Finding } from './pages/Findings.jsx';
 import { Incidents } from './pages/Incidents.jsx';
 import { Notices } from './pages/Notices.jsx';
+import { Computers } from './pages/Computers.jsx';
+import { Products, Product } from './pages/Products.jsx';
+import { Provisions } from './pages/Provisions.jsx';
 import { Oversight } from './pages/Oversight.jsx';
 import './style.css';
 
@@ -26,6 +29,9 @@ function Page({ path, api, session }) {
   if (path.startsWith('/findings/')) {
     return <Finding {...props} id={decodeURIComponent(path.slice('/findings/'.length))} />;
   }
+  if (path.startsWith('/products/')) {
+    return <Product {...props} id={decodeURIComponent(path.slice('/products/'.length))} />;
+  }
   switch (page.path) {
     case '/dashboard':
       return <Dashboard {...props} />;
@@ -37,6 +43,12 @@ function Page({ path, api, session }) {
       return <Incidents {...props} />;
     case '/notices':
       return <Notices {...props} />;
+    case '/computers':
+      return <Computers {...props} />;
+    case '/products':
+      return <Products {...props} />;
+    case '/provisions':
+      return <Provisions {...props} />;
     case '/oversight':
       return <Oversight {...props} />;
     default:

@@ -9,6 +9,9 @@ export const pages = [
   { path: '/findings', label: 'nav.findings', roles: ['analyst'] },
   { path: '/incidents', label: 'nav.incidents', roles: ['operator', 'analyst', 'admin'] },
   { path: '/notices', label: 'nav.notices', roles: ['operator'] },
+  { path: '/computers', label: 'nav.computers', roles: ['operator', 'analyst', 'admin'] },
+  { path: '/products', label: 'nav.products', roles: ['analyst', 'admin'] },
+  { path: '/provisions', label: 'nav.provisions', roles: ['analyst', 'overseer', 'admin'] },
   { path: '/oversight', label: 'nav.oversight', roles: ['overseer', 'admin'] },
 ];
 

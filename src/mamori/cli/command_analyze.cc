@@ -12,11 +12,10 @@
 #include "mamori/analysis/analyze_store.h"
 #include "mamori/analysis/candidates.h"
 #include "mamori/analysis/finding_json.h"
-#include "mamori/analysis/sqlite_findings.h"
 #include "mamori/cli/commands.h"
-#include "mamori/core/config.h"
 #include "mamori/site/access_gate.h"
 #include "mamori/site/installation.h"
+#include "mamori/site/maintenance.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -29,16 +28,6 @@ int failed(const std::string& message) {
 
 }  // namespace
 
-Result<std::string> findings_path(const std::string& config_path) {
-  auto file = ConfigFile::load(config_path);
-  if (!file) return fail(file.error());
-  ConfigTable table(*file, "analysis");
-  auto path = table.path("findings");
-  table.reject_unknown_keys();
-  if (auto ok = table.result(); !ok) return fail(ok.error());
-  return path ? *path : file->resolve_path("findings.db");
-}
-
 int run_analyze(const AnalyzeArgs& args) {
   store::RecordQuery query;
   query.limit = 0;
@@ -47,8 +36,6 @@ int run_analyze(const AnalyzeArgs& args) {
   }
   auto installation = site::open_installation(args.config);
   if (!installation) return failed(installation.error().message);
-  auto findings_file = findings_path(args.config);
-  if (!findings_file) return failed(findings_file.error().message);
   auto store = store::open_store((*installation)->sieve.store);
   if (!store) return failed(store.error().message);
   auto credentials = site::gather_credentials(args.user, args.password_file, args.token_file);
@@ -56,27 +43,15 @@ int run_analyze(const AnalyzeArgs& args) {
   auto grant = site::authorize_read(**installation, **store, *credentials, args.purpose, query);
   if (!grant) return failed(grant.error().message);
 
-  auto result = analysis::analyze_store(**store, query.since, query.until);
-  if (!result) return failed(result.error().message);
-  // The read is on the ledger before any result is shown or saved.
-  if (auto recorded = site::record_read(**installation, *grant, query, result->stats.records);
-      !recorded) {
-    return failed(recorded.error().message);
-  }
-  auto findings = analysis::open_sqlite_findings(*findings_file);
-  if (!findings) return failed(findings.error().message);
-  analysis::AnalysisRunInfo info;
-  info.since = query.since;
-  info.until = query.until;
-  info.created_at = SystemClock().now();
-  info.who = grant->user.name;
-  info.expires_at = analysis::latest_expiry(*result);
-  auto run = (*findings)->save(info, *result);
-  if (!run) return failed(run.error().message);
+  auto analysed =
+      site::analyze_and_save(**installation, **store, *grant, query, SystemClock().now());
+  if (!analysed) return failed(analysed.error().message);
+  const analysis::AnalysisResult& result = analysed->result;
+  const analysis::AnalysisRunId run = analysed->run;
 
   if (args.candidates_out) {
     auto fragment = analysis::write_candidate_ruleset(
-        result->candidates,
+        result.candidates,
         (*installation)->sieve.ruleset.empty()
             ? std::nullopt
             : std::optional<std::filesystem::path>((*installation)->sieve.ruleset),
@@ -89,26 +64,26 @@ int run_analyze(const AnalyzeArgs& args) {
   }
   if (args.json) {
     nlohmann::json findings_json = nlohmann::json::array();
-    for (const auto& finding : result->findings) {
+    for (const auto& finding : result.findings) {
       if (args.top > 0 && findings_json.size() >= args.top) break;
       findings_json.push_back(analysis::finding_to_json(finding));
     }
     nlohmann::json candidates = nlohmann::json::array();
-    for (const auto& candidate : result->candidates)
+    for (const auto& candidate : result.candidates)
       candidates.push_back(analysis::candidate_to_json(candidate));
-    fmt::print("{}\n", nlohmann::json{{"run", *run},
-                                      {"records", result->stats.records},
+    fmt::print("{}\n", nlohmann::json{{"run", run},
+                                      {"records", result.stats.records},
                                       {"findings", std::move(findings_json)},
                                       {"candidates", std::move(candidates)}}
                            .dump(2));
     return 0;
   }
-  fmt::print("analysis run {} / 分析 {}: {} records, {} findings, {} candidate indicators\n", *run,
-             *run, result->stats.records, result->findings.size(), result->candidates.size());
+  fmt::print("analysis run {} / 分析 {}: {} records, {} findings, {} candidate indicators\n", run,
+             run, result.stats.records, result.findings.size(), result.candidates.size());
   fmt::print("{:<4} {:<20} {:<40} {:>6} {:>5} {:>8}\n", "#", "kind / 種別", "subject / 対象",
              "score", "conf", "records");
   std::size_t shown = 0;
-  for (const auto& finding : result->findings) {
+  for (const auto& finding : result.findings) {
     if (args.top > 0 && shown >= args.top) break;
     ++shown;
     fmt::print("{:<4} {:<20} {:<40} {:>6.1f} {:>5.2f} {:>8}\n", shown,

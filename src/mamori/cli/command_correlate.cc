@@ -14,6 +14,7 @@
 #include "mamori/cli/registry_session.h"
 #include "mamori/registry/correlation.h"
 #include "mamori/site/access_gate.h"
+#include "mamori/site/maintenance.h"
 #include "mamori/store/store.h"
 
 namespace mamori::cli {
@@ -78,7 +79,7 @@ std::optional<registry::Observation> observation_of(const analysis::Finding& fin
 // The findings of the latest analysis run, when there is one.
 Result<std::vector<registry::Observation>> latest_findings(const std::string& config_path) {
   std::vector<registry::Observation> out;
-  auto path = findings_path(config_path);
+  auto path = site::findings_path(config_path);
   if (!path) return fail(path.error());
   if (!std::filesystem::exists(*path)) return out;
   auto findings = analysis::open_sqlite_findings(*path);

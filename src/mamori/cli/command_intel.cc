@@ -28,8 +28,8 @@
 #include "mamori/intel/sqlite_intel_storage.h"
 #include "mamori/intel/stix_reader.h"
 #include "mamori/server/taxii_config.h"
-#include "mamori/site/intel_config.h"
 #include "mamori/server/taxii_store.h"
+#include "mamori/site/intel_config.h"
 
 namespace mamori::cli {
 namespace {

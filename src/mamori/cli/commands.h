@@ -45,9 +45,6 @@ struct AnalyzeArgs {
   bool json = false;
 };
 int run_analyze(const AnalyzeArgs& args);
-// [analysis] findings of the configuration: the findings database (default findings.db beside
-// mamori.toml).
-Result<std::string> findings_path(const std::string& config_path);
 
 struct SieveArgs {
   std::string config;

@@ -15,7 +15,6 @@ namespace mamori::server {
 // {"organisations": [{"id", "name", "name_en", "ci_sectors"}], "computers":
 // [{…registry::computer_to_json…}]}, both by id. No contacts or operator user names: the page
 // needs neither. Without a [registry] section or its database both lists are empty.
-Result<nlohmann::json> list_computers(const std::string& config_path,
-                                      const governance::User& user);
+Result<nlohmann::json> list_computers(const std::string& config_path, const governance::User& user);
 
 }  // namespace mamori::server

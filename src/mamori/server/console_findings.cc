@@ -41,12 +41,6 @@ std::optional<double> client_count(const analysis::Finding& finding) {
 
 }  // namespace
 
-std::string findings_database_path(const ConfigFile& file) {
-  ConfigTable table(file, "analysis");
-  auto path = table.path("findings");
-  return path ? *path : file.resolve_path("findings.db");
-}
-
 json finding_summary(const analysis::Finding& finding) {
   return {
       {"id", finding.id},

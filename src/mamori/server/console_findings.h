@@ -19,10 +19,6 @@
 
 namespace mamori::server {
 
-// The findings database of a configuration: [analysis] findings, else findings.db beside
-// mamori.toml (as `mamori analyze` writes it).
-std::string findings_database_path(const ConfigFile& file);
-
 // {"id", "detector", "score", "confidence", "first_seen", "last_seen", "records", "summary"}
 nlohmann::json finding_summary(const analysis::Finding& finding);
 

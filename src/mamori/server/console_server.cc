@@ -41,6 +41,7 @@
 #include "mamori/sieve/record_json.h"
 #include "mamori/sieve/ruleset.h"
 #include "mamori/site/access_gate.h"
+#include "mamori/site/maintenance.h"
 
 namespace mamori::server {
 namespace {
@@ -224,9 +225,9 @@ struct ConsoleServer::Impl {
       case RouteId::product_get:
         return product(res, match->params.at(0));
       case RouteId::provisions:
-        return send_intel(res, list_provisions(installation->config_path,
-                                               req.get_param_value("product"),
-                                               req.get_param_value("recipient")));
+        return send_intel(res,
+                          list_provisions(installation->config_path, req.get_param_value("product"),
+                                          req.get_param_value("recipient")));
     }
     send_error(res, 404, "not_found", "no such resource", "該当するリソースがありません");
   }
@@ -785,9 +786,9 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
   if (auto ruleset = sieve::load_ruleset(installation.sieve.ruleset)) {
     for (const auto& rule : ruleset->rules) impl->rule_ids.push_back(rule.id);
   }
-  if (auto file = ConfigFile::load(installation.config_path)) {
-    impl->findings_path = findings_database_path(*file);
-  }
+  auto findings = site::findings_path(installation.config_path);
+  if (!findings) return fail("console: {}", findings.error().message);
+  impl->findings_path = std::move(*findings);
   {
     std::unique_ptr<char, decltype(&std::free)> root(realpath(c.static_dir.c_str(), nullptr),
                                                      &std::free);

@@ -40,8 +40,8 @@ Result<json> dashboard_json(store::Store& store, const std::vector<std::string>&
   }
   json day_rows = json::array();
   for (std::int64_t day = today - days + 1; day <= today; ++day) {
-    json row = {{"date", format_rfc3339_seconds(Timestamp::from_seconds(day * kDaySeconds))
-                             .substr(0, 10)}};
+    json row = {
+        {"date", format_rfc3339_seconds(Timestamp::from_seconds(day * kDaySeconds)).substr(0, 10)}};
     const auto found = per_day.find(day);
     for (const scope::Category category :
          {scope::Category::FF, scope::Category::FD, scope::Category::DF}) {

@@ -465,7 +465,8 @@ class PostgresStore final : public Store {
     if (auto ok = flush(); !ok) return fail(ok.error());
     auto rows = db_.exec(
         "SELECT id, sensor, started_at, ended_at, config_hash, ruleset_hash, input, summary, "
-        "(SELECT coalesce(sum(records), 0) FROM record_counts WHERE run_id = runs.id AND rule = ''), "
+        "(SELECT coalesce(sum(records), 0) FROM record_counts WHERE run_id = runs.id AND rule = "
+        "''), "
         "approval_id, legal_basis, "
         "agreement_id, retention_seconds FROM runs ORDER BY id");
     if (!rows) return fail("store: cannot list runs: {}", rows.error().message);
@@ -785,8 +786,9 @@ class PostgresStore final : public Store {
       params.push_back(key.rule);
       params.push_back(std::to_string(delta));
     }
-    sql += " ON CONFLICT (run_id, day, category, rule) "
-           "DO UPDATE SET records = record_counts.records + excluded.records";
+    sql +=
+        " ON CONFLICT (run_id, day, category, rule) "
+        "DO UPDATE SET records = record_counts.records + excluded.records";
     if (auto ok = db_.exec(sql, params); !ok) return std::unexpected(ok.error());
     return {};
   }

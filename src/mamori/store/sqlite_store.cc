@@ -344,7 +344,8 @@ class SqliteStore final : public Store {
     if (auto ok = flush(); !ok) return fail(ok.error());
     auto statement = db_.prepare(
         "SELECT id, sensor, started_at, ended_at, config_hash, ruleset_hash, input, summary, "
-        "(SELECT coalesce(sum(records), 0) FROM record_counts WHERE run_id = runs.id AND rule = ''), "
+        "(SELECT coalesce(sum(records), 0) FROM record_counts WHERE run_id = runs.id AND rule = "
+        "''), "
         "approval_id, legal_basis, "
         "agreement_id, retention_seconds FROM runs ORDER BY id");
     if (!statement) return fail(statement.error());

@@ -2,7 +2,8 @@
 // JSON API for a [console] section (server/console_server.h; a self-signed certificate is made
 // on first start when none is configured), the TAXII 2.1 API for a [taxii] section
 // (server/taxii_server.h), or both — until SIGTERM or SIGINT, then finishes the requests in
-// progress and exits 0.
+// progress and exits 0. With the console (or a [schedule] section) it also runs retention and
+// analysis on their schedule (server/maintenance_schedule.h), logging each run.
 
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "mamori/core/time.h"
 #include "mamori/server/console_config.h"
 #include "mamori/server/console_server.h"
+#include "mamori/server/maintenance_schedule.h"
 #include "mamori/server/taxii_config.h"
 #include "mamori/server/taxii_server.h"
 #include "mamori/server/taxii_store.h"
@@ -131,10 +133,32 @@ int main(int argc, char** argv) {
     fmt::print("mamorid: TAXII 2.1 at https://{}:{}/taxii2/ (API root /{}/)\n", address,
                taxii->port(), root);
   }
+  std::unique_ptr<mamori::server::MaintenanceSchedule> schedule;
+  if (serve_console || mamori::server::has_section(*file, "schedule")) {
+    auto config = mamori::server::load_schedule_config(*file);
+    if (!config) {
+      fmt::print(stderr, "mamorid: {}\n", config.error().message);
+      return 1;
+    }
+    auto created =
+        mamori::server::MaintenanceSchedule::create(std::move(*config), config_path, clock);
+    if (!created) {
+      fmt::print(stderr, "mamorid: {}\n", created.error().message);
+      return 1;
+    }
+    schedule = std::move(*created);
+    schedule->start([](const mamori::server::JobReport& report) {
+      fmt::print(report.ok ? stdout : stderr, "mamorid: {} {}: {}{}\n",
+                 mamori::format_rfc3339_seconds(report.at), report.job,
+                 report.ok ? "" : "failed / 失敗: ", report.message);
+      std::fflush(report.ok ? stdout : stderr);
+    });
+  }
   std::fflush(stdout);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   fmt::print("mamorid: stopping (signal {})\n", signal_number);
+  if (schedule) schedule->stop();
   if (taxii) taxii->stop();
   if (console) console->stop();
   return 0;
