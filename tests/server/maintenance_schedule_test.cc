@@ -83,7 +83,7 @@ class MaintenanceScheduleTest : public ::testing::Test {
   ConsoleEnv env;
 };
 
-TEST_F(MaintenanceScheduleTest, JobsRunWhenDueAsTheCommandsWouldAndRecordOnTheLedger) {
+TEST_F(MaintenanceScheduleTest, Invariant_I6_ScheduledRetentionAndAnalysisRunWhenDueAsTheCommandsWould) {
   auto schedule =
       MaintenanceSchedule::create(analysis_by(user_name(governance::Role::analyst)), config(),
                                   env.clock);
@@ -138,7 +138,7 @@ TEST_F(MaintenanceScheduleTest, JobsRunWhenDueAsTheCommandsWouldAndRecordOnTheLe
   EXPECT_NE(late[1].message.find(" 0 records"), std::string::npos) << late[1].message;
 }
 
-TEST_F(MaintenanceScheduleTest, AnAnalysisUserTheGateRefusesGetsNothingAndTheRefusalIsRecorded) {
+TEST_F(MaintenanceScheduleTest, Invariant_I7_AScheduledAnalysisTheGateRefusesGetsNothingAndIsRecorded) {
   // An overseer account is not accepted as the analysis user at all.
   auto overseer = MaintenanceSchedule::create(
       analysis_by(user_name(governance::Role::overseer)), config(), env.clock);
