@@ -284,6 +284,42 @@ TEST_F(Oversight, Invariant_I7_ApiTokenReadsAsItsUser) {
   }
 }
 
+TEST_F(Oversight, Invariant_I7_ADisabledUserIsRefusedUntilEnabledAndBothAreRecorded) {
+  const std::string password = (workspace_->dir() / "analyst.password").string();
+  ASSERT_EQ(workspace_
+                ->mamori("users add " + workspace_->config() +
+                             " --name relief --role analyst --password-file '" + password + "'",
+                         "add-relief")
+                .exit_code,
+            0);
+  const std::string read = "records --limit 1 " + workspace_->config() +
+                           " --user relief --password-file '" + password +
+                           "' --purpose attack-analysis";
+  const CommandRun disabled =
+      workspace_->mamori("users disable " + workspace_->config() + " --name relief", "disable");
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
+  EXPECT_EQ(events("user.disabled").back()["body"]["user"], "relief");
+  const CommandRun refused = workspace_->mamori(read, "read-disabled");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_EQ(events("access.refused").back()["body"]["user"], "relief");
+  // Disabling twice changes nothing and records nothing.
+  const std::size_t recorded = events("user.disabled").size();
+  EXPECT_EQ(workspace_->mamori("users disable " + workspace_->config() + " --name relief", "again")
+                .exit_code,
+            0);
+  EXPECT_EQ(events("user.disabled").size(), recorded);
+  const CommandRun enabled =
+      workspace_->mamori("users enable " + workspace_->config() + " --name relief", "enable");
+  ASSERT_EQ(enabled.exit_code, 0) << enabled.err;
+  EXPECT_EQ(events("user.enabled").back()["body"]["user"], "relief");
+  const CommandRun allowed = workspace_->mamori(read, "read-enabled");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_EQ(events("access.read").back()["body"]["user"], "relief");
+  EXPECT_NE(workspace_->mamori("users disable " + workspace_->config() + " --name nobody", "nobody")
+                .exit_code,
+            0);
+}
+
 // --- I6: retention ---------------------------------------------------------------------------
 
 TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
@@ -313,7 +349,8 @@ TEST_F(Oversight, Invariant_I6_RetentionDeletesExactlyTheExpiredAndTheirBytes) {
   // Retention is 30 days: nothing has expired yet.
   const CommandRun early = own.mamori("retention run " + own.config(), "retention-now");
   ASSERT_EQ(early.exit_code, 0) << early.err;
-  EXPECT_NE(early.out.find("0 expired records and 0 analysis runs deleted"), std::string::npos) << early.out;
+  EXPECT_NE(early.out.find("0 expired records and 0 analysis runs deleted"), std::string::npos)
+      << early.out;
 
   const CommandRun late = own.mamori(
       "retention run " + own.config() + " --as-of 2099-01-01T00:00:00Z", "retention-late");

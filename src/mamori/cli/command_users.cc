@@ -1,6 +1,7 @@
-// `mamori users add | token` and `mamori consent add`: the people who may read selected records
-// and the consents that allow other-purpose use of agreement-party data (I7). Each change is a
-// ledger event; secrets (passwords, tokens) are never recorded, only their hashes are stored.
+// `mamori users add | token | disable | enable` and `mamori consent add`: the people who may read
+// selected records and the consents that allow other-purpose use of agreement-party data (I7). Each
+// change is a ledger event; secrets (passwords, tokens) are never recorded, only their hashes are
+// stored.
 
 #include <cstdio>
 #include <fstream>
@@ -82,6 +83,44 @@ int run_users_token(const UsersTokenArgs& args) {
   }
   // The token itself is shown once, on stdout only; it is stored nowhere.
   std::printf("%s\n", token.c_str());
+  return 0;
+}
+
+int run_users_set_disabled(const UsersDisableArgs& args) {
+  const char* command = args.disabled ? "mamori users disable" : "mamori users enable";
+  auto installation = site::open_installation(args.config);
+  if (!installation) {
+    std::fprintf(stderr, "%s: %s\n", command, installation.error().message.c_str());
+    return 1;
+  }
+  auto& users = *(*installation)->governance_storage;
+  auto user = users.find_user(args.name);
+  if (!user || !*user) {
+    std::fprintf(stderr, "%s: no user '%s' / 利用者が存在しません\n", command, args.name.c_str());
+    return 1;
+  }
+  if ((*user)->disabled == args.disabled) {
+    std::printf("user %s is already %s / 変更はありません\n", args.name.c_str(),
+                args.disabled ? "disabled" : "enabled");
+    return 0;
+  }
+  if (auto changed = users.set_disabled(args.name, args.disabled); !changed) {
+    std::fprintf(stderr, "%s: %s\n", command, changed.error().message.c_str());
+    return 1;
+  }
+  auto recorded = site::record_event(
+      **installation,
+      args.disabled ? governance::events::kUserDisabled : governance::events::kUserEnabled,
+      {{"user", args.name},
+       {"role", governance::to_string((*user)->role)},
+       {"by", site::os_user()}});
+  if (!recorded) {
+    std::fprintf(stderr, "%s: %s\n", command, recorded.error().message.c_str());
+    return 1;
+  }
+  // mamorid re-reads the user on every request: an open session or a token stops at once.
+  std::printf("user %s %s / %s\n", args.name.c_str(), args.disabled ? "disabled" : "enabled",
+              args.disabled ? "利用者を無効にしました" : "利用者を有効にしました");
   return 0;
 }
 

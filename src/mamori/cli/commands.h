@@ -146,6 +146,13 @@ struct UsersTokenArgs {
 };
 int run_users_token(const UsersTokenArgs& args);
 
+struct UsersDisableArgs {
+  std::string config;
+  std::string name;
+  bool disabled = true;  // false: `users enable`
+};
+int run_users_set_disabled(const UsersDisableArgs& args);
+
 struct ConsentAddArgs {
   std::string config;
   std::string id;

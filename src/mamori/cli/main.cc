@@ -216,6 +216,9 @@ int main(int argc, char** argv) {
 
   UsersAddArgs users_add;
   UsersTokenArgs users_token;
+  UsersDisableArgs users_disable;
+  UsersDisableArgs users_enable;
+  users_enable.disabled = false;
   auto* users_cmd = app.add_subcommand("users", "Users and roles / 利用者と役割");
   users_cmd->require_subcommand(1);
   auto* users_add_cmd = users_cmd->add_subcommand("add", "Add a user");
@@ -228,6 +231,13 @@ int main(int argc, char** argv) {
   auto* users_token_cmd = users_cmd->add_subcommand("token", "Issue an API token (printed once)");
   users_token_cmd->add_option("--config", users_token.config, "mamori.toml")->required();
   users_token_cmd->add_option("--name", users_token.name, "User name")->required();
+  auto* users_disable_cmd =
+      users_cmd->add_subcommand("disable", "Stop a user's logins, tokens and sessions");
+  users_disable_cmd->add_option("--config", users_disable.config, "mamori.toml")->required();
+  users_disable_cmd->add_option("--name", users_disable.name, "User name")->required();
+  auto* users_enable_cmd = users_cmd->add_subcommand("enable", "Let a disabled user in again");
+  users_enable_cmd->add_option("--config", users_enable.config, "mamori.toml")->required();
+  users_enable_cmd->add_option("--name", users_enable.name, "User name")->required();
 
   ConsentAddArgs consent_add;
   auto* consent_cmd = app.add_subcommand("consent", "Consents for other-purpose use / 同意");
@@ -320,6 +330,8 @@ int main(int argc, char** argv) {
   if (*reidentify_cmd) return run_reidentify(reidentify);
   if (*users_add_cmd) return run_users_add(users_add);
   if (*users_token_cmd) return run_users_token(users_token);
+  if (*users_disable_cmd) return run_users_set_disabled(users_disable);
+  if (*users_enable_cmd) return run_users_set_disabled(users_enable);
   if (*consent_add_cmd) return run_consent_add(consent_add);
   if (*retention_run_cmd) return run_retention(retention);
   if (*export_cmd) return run_ledger_export(ledger_export);

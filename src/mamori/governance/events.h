@@ -34,6 +34,10 @@ inline constexpr std::string_view kConsentRecorded = "consent.recorded";
 inline constexpr std::string_view kUserAdded = "user.added";
 // body: {"user", "token_id", "by"}
 inline constexpr std::string_view kTokenIssued = "token.issued";
+// A user's logins, tokens and sessions stop (disabled) or work again (enabled).
+// body: {"user", "role", "by"}
+inline constexpr std::string_view kUserDisabled = "user.disabled";
+inline constexpr std::string_view kUserEnabled = "user.enabled";
 // Retention (I6). body: {"as_of", "records_deleted", "by_run": {"<run id>": N},
 //        "by_category": {"FF": N, "FD": N, "DF": N}}
 inline constexpr std::string_view kRetentionDeleted = "retention.deleted";
