@@ -123,6 +123,7 @@ struct ConsoleServer::Impl {
   site::Installation* installation = nullptr;
   const Clock* clock = nullptr;
   std::unique_ptr<console::StorePool> stores;
+  DashboardCache dashboard_cache{std::chrono::seconds(1)};
   std::unique_ptr<SessionTable> sessions;
   std::unique_ptr<LoginLimiter> limiter;
   console::Metrics metrics;
@@ -415,11 +416,15 @@ struct ConsoleServer::Impl {
       }
       days = *parsed;
     }
+    const Timestamp now = clock->now();
+    const std::int64_t today = now.seconds() / 86'400;
+    if (auto cached = dashboard_cache.find(days, today)) return send_json(res, 200, *cached);
     auto store = stores->acquire();
     if (!store) return store_failed(res);
-    auto body = dashboard_json(**store, rule_ids, clock->now(), days);
+    auto body = dashboard_json(**store, rule_ids, now, days);
     if (!body) return store_failed(res);
     send_json(res, 200, *body);
+    dashboard_cache.put(days, today, std::move(*body));
   }
 
   void purposes(httplib::Response& res) {
@@ -766,8 +771,8 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
   impl->installation = &installation;
   impl->clock = &clock;
   const ConsoleConfig& c = impl->config;
-  // Idle store connections kept for reuse: enough for the requests that run at once on two to
-  // a few dozen cores, few enough for the open-file limit (each SQLite store holds 3 files).
+  // Store connections: enough for the requests that read at once on two to a few dozen cores,
+  // few enough for the open-file limit (each SQLite store holds 3 files); more requests wait.
   impl->stores = std::make_unique<console::StorePool>(
       std::move(open_store), std::min<std::size_t>(static_cast<std::size_t>(c.threads), 32));
   impl->sessions = std::make_unique<SessionTable>(

@@ -81,6 +81,22 @@ Result<json> dashboard_json(store::Store& store, const std::vector<std::string>&
               {"runs", std::move(run_rows)}};
 }
 
+std::optional<json> DashboardCache::find(std::int64_t days, std::int64_t today) {
+  std::lock_guard lock(mutex_);
+  const auto found = entries_.find({days, today});
+  if (found == entries_.end() || std::chrono::steady_clock::now() - found->second.made >= ttl_) {
+    return std::nullopt;
+  }
+  return found->second.body;
+}
+
+void DashboardCache::put(std::int64_t days, std::int64_t today, json body) {
+  std::lock_guard lock(mutex_);
+  // At most kMaxDashboardDays keys per day: old days' entries go when the day changes.
+  std::erase_if(entries_, [today](const auto& entry) { return entry.first.second != today; });
+  entries_[{days, today}] = Entry{std::chrono::steady_clock::now(), std::move(body)};
+}
+
 Result<InspectionReport> inspection_report(const InspectionRequest& request, store::Store& store) {
   // The ledger as stored, through a connection of its own: a broken ledger is a finding of the
   // report, not a reason to refuse it.

@@ -5,7 +5,12 @@
 // from the ledger as stored and the store's run counters). The dashboard reads the store's
 // record counts (Store::record_counts), so its cost does not grow with the records.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -28,6 +33,25 @@ inline constexpr std::size_t kDashboardRuns = 20;
 //            "summary"}] newest first, at most kDashboardRuns}.
 Result<nlohmann::json> dashboard_json(store::Store& store, const std::vector<std::string>& rules,
                                       Timestamp now, std::int64_t days);
+
+// The dashboard's body for a short while, per (days, UTC day of now): under 200 clients it is
+// computed about once per `ttl` instead of once per request (docs/benchmarks.md, "Console API").
+// Counts up to `ttl` old are what a dashboard shows anyway. Thread-safe.
+class DashboardCache {
+ public:
+  explicit DashboardCache(std::chrono::milliseconds ttl) : ttl_(ttl) {}
+  std::optional<nlohmann::json> find(std::int64_t days, std::int64_t today);
+  void put(std::int64_t days, std::int64_t today, nlohmann::json body);
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point made;
+    nlohmann::json body;
+  };
+  std::chrono::milliseconds ttl_;
+  std::mutex mutex_;
+  std::map<std::pair<std::int64_t, std::int64_t>, Entry> entries_;
+};
 
 struct InspectionReport {
   std::string content;

@@ -90,6 +90,7 @@ CREATE TABLE record_counts (
   records  bigint   NOT NULL,
   PRIMARY KEY (run_id, day, category, rule)
 );
+CREATE INDEX record_counts_day ON record_counts (day, category, rule) INCLUDE (records);
 INSERT INTO record_counts (run_id, day, category, rule, records)
   SELECT run_id, first_seen / 86400000000, category, '', count(*) FROM records GROUP BY 1, 2, 3;
 INSERT INTO record_counts (run_id, day, category, rule, records)

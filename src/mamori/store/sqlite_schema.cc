@@ -40,8 +40,9 @@ namespace {
 //  - record_counts holds how many records each run keeps per UTC day of first_seen (days since
 //    1970-01-01), category and rule ('' = every record; else those with a match of the rule):
 //    written in the transactions that insert and delete records (store/record_counts.h), so
-//    the console's dashboard reads counts instead of counting millions of rows. Filled from
-//    the records on migration.
+//    the console's dashboard reads counts instead of counting millions of rows (by day through
+//    the covering index record_counts_day, in the order it groups by). Filled from the records
+//    on migration.
 constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE runs (
@@ -161,6 +162,7 @@ CREATE TABLE record_counts (
   records  INTEGER NOT NULL,
   PRIMARY KEY (run_id, day, category, rule)
 ) WITHOUT ROWID;
+CREATE INDEX record_counts_day ON record_counts(day, category, rule, records);
 INSERT INTO record_counts (run_id, day, category, rule, records)
   SELECT run_id, first_seen / 86400000000, category, '', count(*) FROM records GROUP BY 1, 2, 3;
 INSERT INTO record_counts (run_id, day, category, rule, records)
