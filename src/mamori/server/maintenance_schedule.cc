@@ -20,6 +20,20 @@ std::optional<Duration> interval(std::optional<Duration> value) {
   return value;
 }
 
+// What one job run works on: its own installation and store connection (the header says why).
+struct OpenSite {
+  std::unique_ptr<site::Installation> installation;
+  std::unique_ptr<store::Store> store;
+};
+
+Result<OpenSite> open_site(const std::string& config_path) {
+  auto installation = site::open_installation(config_path);
+  if (!installation) return fail(installation.error());
+  auto store = store::open_store((*installation)->sieve.store);
+  if (!store) return fail(store.error());
+  return OpenSite{std::move(*installation), std::move(*store)};
+}
+
 }  // namespace
 
 Result<ScheduleConfig> load_schedule_config(const ConfigFile& file) {
@@ -98,17 +112,12 @@ std::vector<JobReport> MaintenanceSchedule::run_due() {
 
 JobReport MaintenanceSchedule::run_retention(Timestamp now) {
   JobReport report{.job = "retention", .at = now};
-  auto installation = site::open_installation(config_path_);
-  if (!installation) {
-    report.message = installation.error().message;
+  auto opened = open_site(config_path_);
+  if (!opened) {
+    report.message = opened.error().message;
     return report;
   }
-  auto store = store::open_store((*installation)->sieve.store);
-  if (!store) {
-    report.message = store.error().message;
-    return report;
-  }
-  auto done = site::apply_retention(**installation, **store, now);
+  auto done = site::apply_retention(*opened->installation, *opened->store, now);
   if (!done) {
     report.message = done.error().message;
     return report;
@@ -123,14 +132,9 @@ JobReport MaintenanceSchedule::run_retention(Timestamp now) {
 
 JobReport MaintenanceSchedule::run_analysis(Timestamp now) {
   JobReport report{.job = "analysis", .at = now};
-  auto installation = site::open_installation(config_path_);
-  if (!installation) {
-    report.message = installation.error().message;
-    return report;
-  }
-  auto store = store::open_store((*installation)->sieve.store);
-  if (!store) {
-    report.message = store.error().message;
+  auto opened = open_site(config_path_);
+  if (!opened) {
+    report.message = opened.error().message;
     return report;
   }
   store::RecordQuery query;
@@ -138,13 +142,13 @@ JobReport MaintenanceSchedule::run_analysis(Timestamp now) {
   query.until = now;
   query.limit = 0;
   // The gate decides as for any analyst, and records a refusal.
-  auto grant = site::authorize_read_for(**installation, **store, config_.analysis_user,
-                                        config_.analysis_purpose, query);
+  auto grant = site::authorize_read_for(*opened->installation, *opened->store,
+                                        config_.analysis_user, config_.analysis_purpose, query);
   if (!grant) {
     report.message = grant.error().message;
     return report;
   }
-  auto analysed = site::analyze_and_save(**installation, **store, *grant, query, now);
+  auto analysed = site::analyze_and_save(*opened->installation, *opened->store, *grant, query, now);
   if (!analysed) {
     report.message = analysed.error().message;
     return report;
