@@ -418,13 +418,17 @@ struct ConsoleServer::Impl {
     }
     const Timestamp now = clock->now();
     const std::int64_t today = now.seconds() / 86'400;
-    if (auto cached = dashboard_cache.find(days, today)) return send_json(res, 200, *cached);
+    if (auto cached = dashboard_cache.find(days, today)) {
+      res.status = 200;
+      res.set_content(std::move(*cached), std::string(console::kJsonType));
+      return;
+    }
     auto store = stores->acquire();
     if (!store) return store_failed(res);
     auto body = dashboard_json(**store, rule_ids, now, days);
     if (!body) return store_failed(res);
     send_json(res, 200, *body);
-    dashboard_cache.put(days, today, std::move(*body));
+    dashboard_cache.put(days, today, res.body);
   }
 
   void purposes(httplib::Response& res) {

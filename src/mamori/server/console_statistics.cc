@@ -81,7 +81,7 @@ Result<json> dashboard_json(store::Store& store, const std::vector<std::string>&
               {"runs", std::move(run_rows)}};
 }
 
-std::optional<json> DashboardCache::find(std::int64_t days, std::int64_t today) {
+std::optional<std::string> DashboardCache::find(std::int64_t days, std::int64_t today) {
   std::lock_guard lock(mutex_);
   const auto found = entries_.find({days, today});
   if (found == entries_.end() || std::chrono::steady_clock::now() - found->second.made >= ttl_) {
@@ -90,7 +90,7 @@ std::optional<json> DashboardCache::find(std::int64_t days, std::int64_t today) 
   return found->second.body;
 }
 
-void DashboardCache::put(std::int64_t days, std::int64_t today, json body) {
+void DashboardCache::put(std::int64_t days, std::int64_t today, std::string body) {
   std::lock_guard lock(mutex_);
   // At most kMaxDashboardDays keys per day: old days' entries go when the day changes.
   std::erase_if(entries_, [today](const auto& entry) { return entry.first.second != today; });

@@ -10,8 +10,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,17 +36,18 @@ Result<nlohmann::json> dashboard_json(store::Store& store, const std::vector<std
 
 // The dashboard's body for a short while, per (days, UTC day of now): under 200 clients it is
 // computed about once per `ttl` instead of once per request (docs/benchmarks.md, "Console API").
-// Counts up to `ttl` old are what a dashboard shows anyway. Thread-safe.
+// Counts up to `ttl` old are what a dashboard shows anyway. Keeps the serialized body, so a hit
+// costs a string copy. Thread-safe.
 class DashboardCache {
  public:
   explicit DashboardCache(std::chrono::milliseconds ttl) : ttl_(ttl) {}
-  std::optional<nlohmann::json> find(std::int64_t days, std::int64_t today);
-  void put(std::int64_t days, std::int64_t today, nlohmann::json body);
+  std::optional<std::string> find(std::int64_t days, std::int64_t today);
+  void put(std::int64_t days, std::int64_t today, std::string body);
 
  private:
   struct Entry {
     std::chrono::steady_clock::time_point made;
-    nlohmann::json body;
+    std::string body;
   };
   std::chrono::milliseconds ttl_;
   std::mutex mutex_;
