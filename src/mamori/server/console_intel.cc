@@ -45,7 +45,7 @@ json provision_json(const intel::ProvisionRecord& p) {
           {"provided_by", p.provided_by}};
 }
 
-Result<json> provisions_of(intel::IntelStorage& storage, intel::ProvisionQuery query) {
+Result<json> provisions_of(intel::IntelStorage& storage, const intel::ProvisionQuery& query) {
   auto found = storage.provisions(query);
   if (!found) return fail(found.error());
   json list = json::array();
