@@ -420,7 +420,7 @@ struct ConsoleServer::Impl {
     const std::int64_t today = now.seconds() / 86'400;
     if (auto cached = dashboard_cache.find(days, today)) {
       res.status = 200;
-      res.set_content(std::move(*cached), std::string(console::kJsonType));
+      res.set_content(*cached, std::string(console::kJsonType));
       return;
     }
     auto store = stores->acquire();
