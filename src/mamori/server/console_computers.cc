@@ -4,7 +4,6 @@
 
 #include "mamori/registry/storage_json.h"
 #include "mamori/server/console_registry.h"
-#include "mamori/site/registry_access.h"
 
 namespace mamori::server {
 
@@ -13,15 +12,13 @@ using nlohmann::json;
 Result<json> list_computers(const std::string& config_path, const governance::User& user) {
   json organisations = json::array();
   json computers = json::array();
-  auto opened = open_registry_to_read(config_path);
+  auto opened = open_registry_for(config_path, user);
   if (!opened) return fail(opened.error());
   if (!*opened) {
     return json{{"organisations", std::move(organisations)}, {"computers", std::move(computers)}};
   }
   registry::RegistryStorage& storage = *(*opened)->storage;
-  auto visible = site::visible_organisations(storage, user);
-  if (!visible) return fail(visible.error());
-  for (const registry::Organisation& organisation : *visible) {
+  for (const registry::Organisation& organisation : (*opened)->visible) {
     organisations.push_back({{"id", organisation.id},
                              {"name", organisation.name},
                              {"name_en", organisation.name_en},

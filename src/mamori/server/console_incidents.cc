@@ -169,16 +169,14 @@ std::expected<json, FilingProblem> filed_json(const Filing& filing,
 Result<json> list_incidents(const std::string& config_path, const governance::User& user,
                             Timestamp now) {
   json list = json::array();
-  auto opened = open_registry_to_read(config_path);
+  auto opened = open_registry_for(config_path, user);
   if (!opened) return fail(opened.error());
   if (!*opened) return json{{"incidents", std::move(list)}};
   ConsoleRegistry& registry = **opened;
   auto regimes = registry::require_regimes(registry.config, config_path);
   if (!regimes) return fail(regimes.error());
-  auto organisations = site::visible_organisations(*registry.storage, user);
-  if (!organisations) return fail(organisations.error());
   std::vector<registry::Incident> incidents;
-  for (const auto& organisation : *organisations) {
+  for (const auto& organisation : registry.visible) {
     auto mine = registry.storage->incidents(organisation.id);
     if (!mine) return fail(mine.error());
     incidents.insert(incidents.end(), std::make_move_iterator(mine->begin()),

@@ -15,22 +15,21 @@ using nlohmann::json;
 Result<json> list_notices(const std::string& config_path, const governance::User& user) {
   json notices = json::array();
   json warnings = json::array();
-  auto opened = open_registry_to_read(config_path);
+  auto opened = open_registry_for(config_path, user);
   if (!opened) return fail(opened.error());
   if (!*opened) return json{{"notices", std::move(notices)}, {"warnings", std::move(warnings)}};
   ConsoleRegistry& registry = **opened;
-  auto organisations = site::visible_organisations(*registry.storage, user);
-  if (!organisations) return fail(organisations.error());
+  const std::vector<registry::Organisation>& organisations = registry.visible;
   registry::MatchOptions options;
   options.vendor_aliases = registry.config.vendor_aliases;
-  auto found = site::notices_for(*registry.storage, *organisations, options);
+  auto found = site::notices_for(*registry.storage, organisations, options);
   if (!found) return fail(found.error());
   for (const auto& per_organisation : found->notices) {
     json entry = registry::to_json(per_organisation);
     // The name, as the command line's table shows it next to the id.
-    const auto organisation = std::ranges::find(*organisations, per_organisation.organisation_id,
+    const auto organisation = std::ranges::find(organisations, per_organisation.organisation_id,
                                                 &registry::Organisation::id);
-    entry["organisation_name"] = organisation == organisations->end() ? "" : organisation->name;
+    entry["organisation_name"] = organisation == organisations.end() ? "" : organisation->name;
     notices.push_back(std::move(entry));
   }
   for (const auto& warning : found->warnings) warnings.push_back(registry::to_json(warning));

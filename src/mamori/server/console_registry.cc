@@ -7,6 +7,7 @@
 #include "mamori/core/config.h"
 #include "mamori/registry/sqlite_registry.h"
 #include "mamori/server/console_config.h"
+#include "mamori/site/registry_access.h"
 
 namespace mamori::server {
 
@@ -22,6 +23,16 @@ Result<std::optional<ConsoleRegistry>> open_registry_to_read(const std::string& 
   if (!storage) return fail(storage.error());
   return std::optional<ConsoleRegistry>(
       ConsoleRegistry{.config = std::move(*config), .storage = std::move(*storage)});
+}
+
+Result<std::optional<ConsoleRegistry>> open_registry_for(const std::string& config_path,
+                                                         const governance::User& user) {
+  auto opened = open_registry_to_read(config_path);
+  if (!opened || !*opened) return opened;
+  auto visible = site::visible_organisations(*(*opened)->storage, user);
+  if (!visible) return fail(visible.error());
+  (*opened)->visible = std::move(*visible);
+  return opened;
 }
 
 }  // namespace mamori::server
