@@ -94,7 +94,9 @@ inline void read_packets(const std::string& pcap, Packets& out) {
     out.packets.push_back({.timestamp = slice.time,
                            .wire_length = slice.wire_length,
                            .link_type = slice.link_type,
-                           .data = std::span(out.bytes.data() + slice.offset, slice.length)});
+                           .data = std::span(out.bytes.data() + slice.offset, slice.length),
+                           // Held for the whole run, as a capture file's mapping is.
+                           .stable = true});
     out.data_bytes += slice.length;
   }
 }

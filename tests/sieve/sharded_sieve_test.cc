@@ -521,7 +521,7 @@ TEST(ShardRouter, ClientsSpreadOverTheShards) {
   for (const int n : count) EXPECT_NEAR(n, 1000, 150);
 }
 
-// --- the lanes, with a worker that can be held ------------------------------------------------
+// --- the batches in flight, with a worker that can be held ------------------------------------------------
 
 // Counts its packets and checks they arrive in order; the first one waits until released.
 class HeldWorker final : public ShardWorker {
@@ -531,7 +531,7 @@ class HeldWorker final : public ShardWorker {
   void shard_process(const capture::RawPacket&, const decode::DecodedPacket& packet,
                      decode::DecodeStatus) override {
     if (processed == 0) {
-      // Released once the feeder has filled every batch of the lane.
+      // Released once the feeder has filled every batch in flight.
       for (std::uint64_t seen = fed_.load(); seen < hold_until_; seen = fed_.load()) {
         fed_.wait(seen);
       }
@@ -539,7 +539,8 @@ class HeldWorker final : public ShardWorker {
     std::uint32_t sequence = 0;
     if (packet.payload.size() >= 4) std::memcpy(&sequence, packet.payload.data(), 4);
     if (sequence != processed) ++out_of_order;
-    // The feeder is never further ahead than the lane holds (+1: the packet it is handing in).
+    // The feeder is never further ahead than the batches in flight hold (+1: the packet it is
+    // handing in).
     max_lag = std::max(max_lag, fed_.load() - processed);
     ++processed;
     summary.packets = processed;
@@ -572,9 +573,9 @@ class CountingWorker final : public ShardWorker {
   RunSummary summary;
 };
 
-TEST(ShardLanes, AFullLaneHoldsTheCallerBackAndLosesNothing) {
+TEST(ShardBatches, FullBatchesHoldTheCallerBackAndLoseNothing) {
   constexpr std::uint64_t kLaneCapacity =
-      ShardedSieve::kBatchesPerLane * ShardedSieve::kBatchPackets;
+      ShardedSieve::kBatchesInFlight * ShardedSieve::kBatchPackets;
   constexpr std::uint64_t kPackets = 10 * kLaneCapacity + 123;
   const ShardRouter router(2, {}, 3);
   // A client whose flows the router gives to shard 1 (a worker thread).
@@ -589,7 +590,7 @@ TEST(ShardLanes, AFullLaneHoldsTheCallerBackAndLosesNothing) {
   auto sharded = ShardedSieve::create(
       router, sink, [&](std::uint32_t index, RecordSink&) -> Result<std::unique_ptr<ShardWorker>> {
         if (index == 0) return std::unique_ptr<ShardWorker>(new CountingWorker);
-        // Released a little short of the lane's capacity: expiry markers take items too.
+        // Released a little short of what the batches in flight hold.
         auto worker = std::make_unique<HeldWorker>(fed, kLaneCapacity - 16);
         held = worker.get();
         return std::unique_ptr<ShardWorker>(std::move(worker));
@@ -623,6 +624,86 @@ TEST(ShardLanes, AFullLaneHoldsTheCallerBackAndLosesNothing) {
   EXPECT_EQ(held->out_of_order, 0u);
   EXPECT_LE(held->max_lag, kLaneCapacity + 1);
   EXPECT_EQ((*sharded)->summary().packets, kPackets);
+}
+
+// Remembers where each packet's bytes were and what they said.
+class AddressWorker final : public ShardWorker {
+ public:
+  void shard_process(const capture::RawPacket& raw, const decode::DecodedPacket&,
+                     decode::DecodeStatus) override {
+    addresses.push_back(raw.data.data());
+    contents.emplace_back(raw.data.begin(), raw.data.end());
+    stable.push_back(raw.stable);
+    ++summary.packets;
+  }
+  void shard_expire(Timestamp) override {}
+  void shard_stop_selection() override {}
+  void shard_finish() override {}
+  const RunSummary& shard_summary() const override { return summary; }
+  std::vector<const std::uint8_t*> addresses;
+  std::vector<std::vector<std::uint8_t>> contents;
+  std::vector<bool> stable;
+  RunSummary summary;
+};
+
+TEST(ShardBatches, StablePacketsReachEveryShardUncopiedAndOthersAsCopies) {
+  const ShardRouter router(2, {}, 5);
+  // Frames of 200 clients, held by the test for the whole run as a capture file's mapping is.
+  synth::FrameBuilder builder;
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (std::uint32_t i = 0; i < 200; ++i) {
+    synth::IpHeader ip{.src = v4(0x85f20000 + i), .dst = v4(0x08080808)};
+    synth::TcpHeader tcp{.src_port = 40000,
+                         .dst_port = 443,
+                         .seq = i,
+                         .ack = 0,
+                         .flags = synth::tcp_flags::syn,
+                         .window = 1024,
+                         .options = {}};
+    (void)builder.begin_tcp({}, ip, tcp, 0);
+    const auto frame = builder.finish();
+    frames.emplace_back(frame.begin(), frame.end());
+  }
+  for (const bool stable : {true, false}) {
+    SCOPED_TRACE(stable ? "stable" : "not stable");
+    std::array<AddressWorker*, 2> shards{};
+    CollectingSink sink;
+    auto sharded = ShardedSieve::create(
+        router, sink,
+        [&](std::uint32_t index, RecordSink&) -> Result<std::unique_ptr<ShardWorker>> {
+          auto worker = std::make_unique<AddressWorker>();
+          shards[index] = worker.get();
+          return std::unique_ptr<ShardWorker>(std::move(worker));
+        });
+    ASSERT_TRUE(sharded) << sharded.error().message;
+    Timestamp now = Timestamp::from_seconds(1'800'000'000);
+    std::set<const std::uint8_t*> originals;
+    for (const auto& frame : frames) {
+      originals.insert(frame.data());
+      (*sharded)->process({.timestamp = now,
+                           .wire_length = static_cast<std::uint32_t>(frame.size()),
+                           .link_type = capture::LinkType::ethernet,
+                           .data = frame,
+                           .stable = stable});
+      now = now + Duration::millis(1);
+    }
+    (*sharded)->finish();
+    EXPECT_EQ((*sharded)->summary().packets, frames.size());
+    std::multiset<std::vector<std::uint8_t>> seen;
+    std::size_t total = 0;
+    for (const AddressWorker* shard : shards) {
+      ASSERT_NE(shard, nullptr);
+      EXPECT_GT(shard->addresses.size(), 50u);  // both shards have clients
+      total += shard->addresses.size();
+      for (std::size_t i = 0; i < shard->addresses.size(); ++i) {
+        EXPECT_EQ(originals.contains(shard->addresses[i]), stable);
+        EXPECT_EQ(shard->stable[i], stable);
+        seen.insert(shard->contents[i]);
+      }
+    }
+    EXPECT_EQ(total, frames.size());
+    EXPECT_EQ(seen, std::multiset<std::vector<std::uint8_t>>(frames.begin(), frames.end()));
+  }
 }
 
 // --- configuration ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 #pragma once
 // capture/packet_source: the contract every packet source (capture file, live interface)
-// fulfils. A packet's bytes stay valid until the next call to next(); they live in memory
-// only and are never copied to any file or log by capture (I1).
+// fulfils. A packet's bytes stay valid until the next call to next() (while the source lives
+// when the packet says it is stable); they live in memory only and are never copied to any
+// file or log by capture (I1).
 
 #include <cstdint>
 #include <span>
@@ -18,6 +19,10 @@ struct RawPacket {
   std::uint32_t wire_length = 0;  // length on the wire (may exceed data.size() by snaplen)
   LinkType link_type = LinkType::ethernet;
   std::span<const std::uint8_t> data;
+  // True when `data` stays valid for as long as the source lives, not only until the next
+  // call to next(): a capture file's mapping or a caller's buffer. A consumer may then keep
+  // the span instead of copying the bytes (the sharded sieve hands them to its workers so).
+  bool stable = false;
 };
 
 enum class NextStatus { packet, end, error };

@@ -107,6 +107,7 @@ NextStatus PcapFileSource::next(RawPacket& out) {
   out.wire_length = wire;
   out.link_type = link_type_;
   out.data = {record + kRecordHeaderSize, kept};
+  out.stable = true;  // a span of the mapping or of the caller's buffer
   pos_ += kRecordHeaderSize + captured;
   return NextStatus::packet;
 }

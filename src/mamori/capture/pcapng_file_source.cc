@@ -338,6 +338,7 @@ NextStatus PcapngFileSource::emit(const Block& block, LinkType link_type, std::i
   out.wire_length = std::max(wire, captured);
   out.link_type = link_type;
   out.data = {block.body + (fixed_size - 12), captured};
+  out.stable = true;  // a span of the mapping or of the caller's buffer
   last_timestamp_ = timestamp;
   pos_ += block.length;
   return NextStatus::packet;

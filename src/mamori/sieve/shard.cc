@@ -1,8 +1,5 @@
 #include "mamori/sieve/shard.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -62,76 +59,15 @@ std::uint32_t ShardRouter::shard_of(const decode::DecodedPacket& packet) const {
   return static_cast<std::uint32_t>(((hash >> 32) * shards_) >> 32);
 }
 
-// A worker thread and the batches it shares with the caller. `work` and `done` are guarded by
-// `mutex`; everything else below them belongs to the caller, except `worker` and `sink`, which
-// the worker thread uses while it holds a batch (the caller touches them only when every batch
-// is back: after collect(lane, true)).
-struct ShardedSieve::Lane {
-  std::unique_ptr<ShardWorker> worker;
+// A worker thread: its shard and the sink that collects the shard's records into the batch it
+// is walking. The caller touches `shard` only while no batch is in flight (after
+// collect(true)), when the mutex has ordered the worker's writes before its reads.
+struct ShardedSieve::Worker {
+  std::uint32_t index = 0;  // shard number, 1..N-1
+  std::unique_ptr<ShardWorker> shard;
   BatchSink sink;
-
-  std::mutex mutex;
-  std::condition_variable work_ready;
-  std::condition_variable batch_done;
-  std::deque<std::unique_ptr<ShardBatch>> work;
-  std::vector<std::unique_ptr<ShardBatch>> done;
-
-  std::unique_ptr<ShardBatch> filling;
-  std::vector<std::unique_ptr<ShardBatch>> spare;
-  std::size_t away = 0;  // handed over and not collected yet
   std::thread thread;
-
-  void run();
 };
-
-void ShardedSieve::Lane::run() {
-  for (;;) {
-    std::unique_ptr<ShardBatch> batch;
-    {
-      std::unique_lock lock(mutex);
-      work_ready.wait(lock, [this] { return !work.empty(); });
-      batch = std::move(work.front());
-      work.pop_front();
-    }
-    sink.into = &batch->records;
-    bool last = false;
-    for (const ShardBatch::Item& item : batch->items) {
-      switch (item.op) {
-        case ShardBatch::Op::packet: {
-          const capture::RawPacket raw{.timestamp = item.timestamp,
-                                       .wire_length = item.wire_length,
-                                       .link_type = item.link_type,
-                                       .data = std::span<const std::uint8_t>(
-                                           batch->bytes.data() + item.offset, item.length)};
-          decode::DecodedPacket packet;
-          const auto status = decode::decode_packet(raw, packet);
-          worker->shard_process(raw, packet, status);
-          break;
-        }
-        case ShardBatch::Op::expire:
-          worker->shard_expire(item.timestamp);
-          break;
-        case ShardBatch::Op::stop_selection:
-          worker->shard_stop_selection();
-          break;
-        case ShardBatch::Op::finish:
-          worker->shard_finish();
-          last = true;
-          break;
-        case ShardBatch::Op::quit:
-          last = true;
-          break;
-      }
-    }
-    sink.into = nullptr;
-    {
-      const std::lock_guard lock(mutex);
-      done.push_back(std::move(batch));
-    }
-    batch_done.notify_one();
-    if (last) return;
-  }
-}
 
 ShardedSieve::ShardedSieve(ShardRouter router, RecordSink& sink)
     : router_(std::move(router)), sink_(sink) {}
@@ -144,148 +80,227 @@ Result<std::unique_ptr<ShardedSieve>> ShardedSieve::create(ShardRouter router, R
   if (!local) return fail(local.error());
   sharded->local_ = std::move(*local);
   for (std::uint32_t index = 1; index < shards; ++index) {
-    auto lane = std::make_unique<Lane>();
-    auto worker = factory(index, lane->sink);
-    if (!worker) return fail(worker.error());
-    lane->worker = std::move(*worker);
-    for (std::size_t i = 0; i < kBatchesPerLane; ++i) {
-      auto batch = std::make_unique<ShardBatch>();
-      batch->items.reserve(kBatchPackets);
-      batch->bytes.reserve(kBatchBytes);
-      lane->spare.push_back(std::move(batch));
-    }
-    lane->filling = std::move(lane->spare.back());
-    lane->spare.pop_back();
-    sharded->lanes_.push_back(std::move(lane));
+    auto worker = std::make_unique<Worker>();
+    worker->index = index;
+    auto shard = factory(index, worker->sink);
+    if (!shard) return fail(shard.error());
+    worker->shard = std::move(*shard);
+    sharded->workers_.push_back(std::move(worker));
   }
+  for (std::size_t i = 0; i < kBatchesInFlight; ++i) {
+    auto batch = std::make_unique<ShardBatch>();
+    batch->items.reserve(kBatchPackets);
+    batch->records.resize(shards - 1);
+    sharded->spare_.push_back(batch.get());
+    sharded->pool_.push_back(std::move(batch));
+  }
+  sharded->filling_ = sharded->spare_.back();
+  sharded->spare_.pop_back();
   // Threads last: a failed shard above leaves none to stop.
-  for (auto& lane : sharded->lanes_) lane->thread = std::thread([raw = lane.get()] { raw->run(); });
+  for (auto& worker : sharded->workers_) {
+    worker->thread = std::thread([raw = sharded.get(), target = worker.get()] {
+      raw->worker_loop(*target);
+    });
+  }
   return sharded;
 }
 
 ShardedSieve::~ShardedSieve() {
   // No threads to stop when finished, or when create() failed before starting them.
-  if (finished_ || lanes_.empty() || !lanes_.front()->thread.joinable()) return;
-  // Like an unfinished single sieve, open flows are dropped: nothing reaches the sink.
-  discard_records_ = true;
-  hand_over_all_and_wait(ShardBatch::Op::quit);
-  for (auto& lane : lanes_) lane->thread.join();
+  if (finished_ || workers_.empty() || !workers_.front()->thread.joinable()) return;
+  // Like an unfinished single sieve, open flows are dropped: nothing reaches the sink, so no
+  // thread needs to look at another packet.
+  skip_packets_.store(true, std::memory_order_relaxed);
+  filling_->items.clear();
+  filling_->bytes.clear();
+  hand_over_marker_and_wait(ShardBatch::Op::quit);
+  for (auto& worker : workers_) worker->thread.join();
+}
+
+// Every thread reads the headers of every packet, and a capture larger than the cache makes
+// each a miss (the packets are ~1 KB apart, too sparse for the hardware prefetcher): asking for
+// the first two lines a few packets ahead overlaps the misses with the work on the current one.
+// Measured on the 512 MiB bench capture: a thread's CPU time per pass fell by about a quarter.
+constexpr std::size_t kPrefetchAhead = 8;
+
+bool ShardedSieve::run_part(ShardWorker& shard_worker, std::uint32_t shard,
+                            const ShardBatch& batch, Timestamp& next_expiry) const {
+  const bool skip = skip_packets_.load(std::memory_order_relaxed);
+  const std::size_t count = batch.items.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    const ShardBatch::Item& item = batch.items[i];
+    if (i + kPrefetchAhead < count) {
+      const ShardBatch::Item& ahead = batch.items[i + kPrefetchAhead];
+      if (ahead.op == ShardBatch::Op::packet && ahead.length > 0) {
+        const std::uint8_t* at = batch.data_of(ahead).data();
+        __builtin_prefetch(at);
+        __builtin_prefetch(at + 64);
+      }
+    }
+    switch (item.op) {
+      case ShardBatch::Op::packet: {
+        if (skip) break;
+        const capture::RawPacket raw{.timestamp = item.timestamp,
+                                     .wire_length = item.wire_length,
+                                     .link_type = item.link_type,
+                                     .data = batch.data_of(item),
+                                     .stable = item.stable != nullptr};
+        decode::DecodedPacket packet;
+        const auto status = decode::decode_packet(raw, packet);
+        if (!processable(status)) {
+          if (shard == 0) shard_worker.shard_process(raw, packet, status);  // counted once
+          break;
+        }
+        // One sieve expires its flows at most once per second of packet time, at the first
+        // processable packet past the mark: every shard does so at the same packet.
+        if (raw.timestamp >= next_expiry) {
+          shard_worker.shard_expire(raw.timestamp);
+          next_expiry = raw.timestamp + Duration::seconds(1);
+        }
+        if (router_.shard_of(packet) == shard) shard_worker.shard_process(raw, packet, status);
+        break;
+      }
+      case ShardBatch::Op::stop_selection:
+        shard_worker.shard_stop_selection();
+        break;
+      case ShardBatch::Op::finish:
+        shard_worker.shard_finish();
+        return true;
+      case ShardBatch::Op::quit:
+        return true;
+    }
+  }
+  return false;
+}
+
+void ShardedSieve::worker_loop(Worker& worker) {
+  std::uint64_t next = 0;  // sequence number of the next batch to walk
+  Timestamp next_expiry;
+  for (;;) {
+    ShardBatch* batch = nullptr;
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [&] { return next < in_flight_first_ + in_flight_.size(); });
+      batch = in_flight_[next - in_flight_first_];
+    }
+    worker.sink.into = &batch->records[worker.index - 1];
+    const bool last = run_part(*worker.shard, worker.index, *batch, next_expiry);
+    worker.sink.into = nullptr;
+    ++next;
+    bool returned = false;
+    {
+      const std::lock_guard lock(mutex_);
+      // Every worker walks the batches in order, so the last one done with a batch is done
+      // with every older one: it is the oldest in flight.
+      if (--batch->workers_left == 0) {
+        in_flight_.pop_front();
+        ++in_flight_first_;
+        done_.push_back(batch);
+        returned = true;
+      }
+    }
+    if (returned) batch_done_.notify_one();
+    if (last) return;
+  }
 }
 
 void ShardedSieve::process(const capture::RawPacket& raw) {
   if (packets_++ == 0) first_packet_ = raw.timestamp;
   last_packet_ = raw.timestamp;
-  decode::DecodedPacket packet;
-  const auto status = decode::decode_packet(raw, packet);
-  if (!processable(status)) {
-    local_->shard_process(raw, packet, status);  // counted once, by shard 0
-    return;
-  }
-  // One sieve expires its flows at most once per second of packet time, at the first
-  // processable packet past the mark: each shard does so at the same point of its own stream.
-  if (raw.timestamp >= next_expiry_) {
-    local_->shard_expire(raw.timestamp);
-    for (auto& lane : lanes_) append_marker(*lane, ShardBatch::Op::expire, raw.timestamp);
-    next_expiry_ = raw.timestamp + Duration::seconds(1);
-  }
-  const std::uint32_t shard = router_.shard_of(packet);
-  if (shard == 0) {
-    local_->shard_process(raw, packet, status);
-  } else {
-    append_packet(*lanes_[shard - 1], raw);
-  }
-}
-
-void ShardedSieve::append_packet(Lane& lane, const capture::RawPacket& raw) {
-  ShardBatch* batch = lane.filling.get();
+  ShardBatch* batch = filling_;
   if (batch->items.size() >= kBatchPackets ||
-      (!batch->items.empty() && batch->bytes.size() + raw.data.size() > kBatchBytes)) {
-    hand_over(lane);
-    batch = lane.filling.get();
+      (!raw.stable && !batch->bytes.empty() && batch->bytes.size() + raw.data.size() > kBatchBytes)) {
+    hand_over();
+    batch = filling_;
   }
-  batch->items.push_back({.op = ShardBatch::Op::packet,
-                          .link_type = raw.link_type,
-                          .wire_length = raw.wire_length,
-                          .timestamp = raw.timestamp,
-                          .offset = batch->bytes.size(),
-                          .length = raw.data.size()});
-  batch->bytes.insert(batch->bytes.end(), raw.data.begin(), raw.data.end());
-}
-
-void ShardedSieve::append_marker(Lane& lane, ShardBatch::Op op, Timestamp time) {
-  if (lane.filling->items.size() >= kBatchPackets) hand_over(lane);
-  lane.filling->items.push_back({.op = op, .timestamp = time});
-}
-
-void ShardedSieve::hand_over(Lane& lane) {
-  {
-    const std::lock_guard lock(lane.mutex);
-    lane.work.push_back(std::move(lane.filling));
+  ShardBatch::Item item{.op = ShardBatch::Op::packet,
+                        .link_type = raw.link_type,
+                        .wire_length = raw.wire_length,
+                        .timestamp = raw.timestamp,
+                        .stable = nullptr,
+                        .offset = 0,
+                        .length = raw.data.size()};
+  if (raw.stable) {
+    item.stable = raw.data.data();
+  } else {
+    item.offset = batch->bytes.size();
+    batch->bytes.insert(batch->bytes.end(), raw.data.begin(), raw.data.end());
   }
-  lane.work_ready.notify_one();
-  ++lane.away;
-  collect(lane, false);
+  batch->items.push_back(item);
 }
 
-// Takes back the processed batches and delivers their records; waits for one when no batch is
-// spare (backpressure), or for all of them with `wait_for_all`.
-void ShardedSieve::collect(Lane& lane, bool wait_for_all) {
-  std::vector<std::unique_ptr<ShardBatch>> returned;
+void ShardedSieve::append_marker(ShardBatch::Op op) {
+  if (filling_->items.size() >= kBatchPackets) hand_over();
+  filling_->items.push_back({.op = op});
+}
+
+void ShardedSieve::hand_over() {
+  ShardBatch* batch = filling_;
+  filling_ = nullptr;
+  batch->workers_left = static_cast<std::uint32_t>(workers_.size());
   {
-    std::unique_lock lock(lane.mutex);
+    const std::lock_guard lock(mutex_);
+    in_flight_.push_back(batch);
+  }
+  work_ready_.notify_all();
+  // Shard 0's part, while the workers walk the same batch; its records go straight to the sink.
+  (void)run_part(*local_, 0, *batch, local_next_expiry_);
+  collect(false);
+}
+
+void ShardedSieve::collect(bool wait_for_all) {
+  std::vector<ShardBatch*> returned;
+  {
+    std::unique_lock lock(mutex_);
     if (wait_for_all) {
-      lane.batch_done.wait(lock, [&lane] { return lane.done.size() == lane.away; });
-    } else if (lane.spare.empty() && !lane.filling) {
-      lane.batch_done.wait(lock, [&lane] { return !lane.done.empty(); });
+      batch_done_.wait(lock, [this] { return in_flight_.empty(); });
+    } else if (spare_.empty() && filling_ == nullptr) {
+      batch_done_.wait(lock, [this] { return !done_.empty(); });
     }
-    returned.swap(lane.done);
+    returned.swap(done_);
   }
-  lane.away -= returned.size();
-  for (auto& batch : returned) {
-    if (!discard_records_) {
-      for (auto& record : batch->records) sink_.emit(std::move(record));
+  const bool deliver = !skip_packets_.load(std::memory_order_relaxed);
+  for (ShardBatch* batch : returned) {
+    for (auto& records : batch->records) {
+      if (deliver) {
+        for (auto& record : records) sink_.emit(std::move(record));
+      }
+      records.clear();
     }
-    batch->records.clear();
     batch->items.clear();
     batch->bytes.clear();
-    lane.spare.push_back(std::move(batch));
+    spare_.push_back(batch);
   }
-  if (!lane.filling) {
-    lane.filling = std::move(lane.spare.back());
-    lane.spare.pop_back();
+  if (filling_ == nullptr) {
+    filling_ = spare_.back();
+    spare_.pop_back();
   }
 }
 
-void ShardedSieve::hand_over_all_and_wait(ShardBatch::Op op) {
-  for (auto& lane : lanes_) {
-    append_marker(*lane, op, Timestamp{});
-    hand_over(*lane);
-  }
-  for (auto& lane : lanes_) collect(*lane, true);
+void ShardedSieve::hand_over_marker_and_wait(ShardBatch::Op op) {
+  append_marker(op);
+  hand_over();
+  collect(true);
 }
 
 void ShardedSieve::stop_selection() {
   if (finished_) return;
-  local_->shard_stop_selection();
-  hand_over_all_and_wait(ShardBatch::Op::stop_selection);
+  hand_over_marker_and_wait(ShardBatch::Op::stop_selection);
   merge_summaries();
 }
 
 void ShardedSieve::finish() {
   if (finished_) return;
-  local_->shard_finish();
-  hand_over_all_and_wait(ShardBatch::Op::finish);
-  for (auto& lane : lanes_) lane->thread.join();
+  hand_over_marker_and_wait(ShardBatch::Op::finish);
+  for (auto& worker : workers_) worker->thread.join();
   finished_ = true;
   merge_summaries();
 }
 
 RunSummary& ShardedSieve::summary() {
   if (finished_) return merged_;  // final: what the caller adds to it (input_error) stays
-  for (auto& lane : lanes_) {
-    if (!lane->filling->items.empty()) hand_over(*lane);
-  }
-  for (auto& lane : lanes_) collect(*lane, true);
+  if (!filling_->items.empty()) hand_over();
+  collect(true);
   merge_summaries();
   return merged_;
 }
@@ -294,7 +309,7 @@ RunSummary& ShardedSieve::summary() {
 // writes before these reads.
 void ShardedSieve::merge_summaries() {
   merged_ = local_->shard_summary();
-  for (const auto& lane : lanes_) merged_.merge(lane->worker->shard_summary());
+  for (const auto& worker : workers_) merged_.merge(worker->shard->shard_summary());
   if (packets_ > 0) {
     merged_.first_packet = first_packet_;
     merged_.last_packet = last_packet_;

@@ -4,22 +4,29 @@
 // tests do, for the router).
 //
 // A sharded sieve is N complete single-threaded sieves (shards: each its own flow table,
-// matcher scratch and behaviour engine) fed by the calling thread. Per packet the caller decodes
-// the headers once (decode_packet: link, network, transport; no application parsing), picks the
-// shard with ShardRouter and either processes the packet itself (shard 0 runs on the calling
-// thread, on the decode it already has, without a copy) or copies it into the current batch of
-// that shard's worker thread (shards 1..N-1). A full batch is handed over through a bounded
-// lane: a fixed pool of kBatchesPerLane batches per worker, so when a worker falls behind the
-// caller waits for it (backpressure, never unbounded memory, never a lost packet).
+// matcher scratch and behaviour engine), run by N threads: the calling one (shard 0) and N-1
+// workers. The caller does not route: it appends each packet to a batch that every thread
+// walks in full. Per packet each thread decodes the headers (decode_packet: link, network,
+// transport, no application parsing; ~12 ns, cheaper than handing a packet to another
+// thread), keeps one sieve's expiry schedule, asks ShardRouter whose packet it is and
+// processes its own. A stable packet (capture::RawPacket::stable: a capture file's mapping)
+// enters the batch as its span, so no byte is copied; any other is copied into the batch
+// once. A full batch goes to every worker, and the caller then runs shard 0 on it itself. A
+// fixed pool of kBatchesInFlight batches bounds what is in flight: when a worker falls behind,
+// the caller waits for it (backpressure, never unbounded memory, never a lost packet).
+//
+// Stable packets: their bytes must stay valid until the sieve's next summary(),
+// stop_selection() or finish() returns, or the sieve is destroyed (every capture file source
+// outlives the sieve reading it).
 //
 // What stays exactly as one sieve would do it:
 //   - every flow lives in one shard (the router is symmetric), so its packets are processed in
 //     capture order by one state;
-//   - flow expiry runs on the schedule one sieve would run it (the caller sees every packet's
-//     time and sends each shard an `expire` at the same point of its packet stream);
+//   - flow expiry runs on the schedule one sieve would run it (every thread sees every
+//     packet's time and expires its shard at the same point of the packet stream);
 //   - an undecodable packet is counted once (by shard 0);
 //   - stop_selection(): every packet handed over before it is processed under selection, none
-//     after (a stop marker travels in each lane, and the call waits for all shards to reach
+//     after (a stop marker travels in the batches, and the call waits for all shards to reach
 //     it);
 //   - the summary is the sum of the shards' (RunSummary::merge), the packet times the
 //     caller's.
@@ -54,19 +61,18 @@
 //     max_flows).
 // A sieve with workers = 1 is the plain single-threaded sieve: none of this code runs.
 //
-// Measured (bench/sharded_sieve_bench.cc, 64 MiB synthetic capture, 80 k packets, demo and
-// behaviour rules; on the shared 2-core VM with a load average of 6-7 from other jobs, i.e. no
-// idle core): workers = 2 ran at a median 0.84× the speed of workers = 1 (paired, 7
-// repetitions; spread 0.65-1.05×), while the calling thread's own CPU time fell from 65 to
-// 41 ms per run: the second thread mostly waited for a core. The 1.8× goal is unverified until
-// it is measured on a machine with a free second core. In the detection-profile test capture,
-// beacon server popularity made 13-30 extra beacon records of ~3300 with 2 shards and 81-107
-// with 4 (seeds 1234, 99, 7, 31337); nothing else differed.
+// Measured: speed in docs/benchmarks.md, "All cores" (bench/sharded_sieve_bench.cc). In the
+// detection-profile test capture, beacon server popularity made 13-30 extra beacon records of
+// ~3300 with 2 shards and 81-107 with 4 (seeds 1234, 99, 7, 31337); nothing else differed.
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -127,20 +133,28 @@ class ShardRouter {
   std::uint64_t key1_;
 };
 
-// The packets (copied) and markers one worker processes in order, and the records it produced.
+// The packets and markers every thread walks in order, and the records each worker produced.
 struct ShardBatch {
-  enum class Op : std::uint8_t { packet, expire, stop_selection, finish, quit };
+  enum class Op : std::uint8_t { packet, stop_selection, finish, quit };
   struct Item {
     Op op = Op::packet;
     capture::LinkType link_type = capture::LinkType::ethernet;
     std::uint32_t wire_length = 0;
-    Timestamp timestamp;
-    std::size_t offset = 0;  // into bytes
+    Timestamp timestamp{};
+    const std::uint8_t* stable = nullptr;  // a stable packet's bytes; else at `offset` in bytes
+    std::size_t offset = 0;
     std::size_t length = 0;
   };
   std::vector<Item> items;
-  std::vector<std::uint8_t> bytes;
-  std::vector<Record> records;
+  std::vector<std::uint8_t> bytes;           // copies of the packets that are not stable
+  std::vector<std::vector<Record>> records;  // per worker (shard 1..N-1)
+  std::uint32_t workers_left = 0;            // guarded by ShardedSieve::mutex_
+
+  std::span<const std::uint8_t> data_of(const Item& item) const {
+    return item.stable != nullptr ? std::span<const std::uint8_t>(item.stable, item.length)
+                                  : std::span<const std::uint8_t>(bytes.data() + item.offset,
+                                                                  item.length);
+  }
 };
 
 class ShardedSieve {
@@ -150,11 +164,11 @@ class ShardedSieve {
   using ShardFactory =
       std::function<Result<std::unique_ptr<ShardWorker>>(std::uint32_t index, RecordSink& sink)>;
 
-  // Packets per batch and batches per worker lane: a worker holds at most this much copied
-  // traffic (kBatchesPerLane × kBatchBytes, plus one oversized packet per batch).
+  // Items per batch, and batches in flight: the workers hold at most kBatchesInFlight batches
+  // (their copied bytes each kBatchBytes plus one oversized packet).
   static constexpr std::size_t kBatchPackets = 512;
   static constexpr std::size_t kBatchBytes = std::size_t{512} << 10;
-  static constexpr std::size_t kBatchesPerLane = 4;
+  static constexpr std::size_t kBatchesInFlight = 64;
 
   static Result<std::unique_ptr<ShardedSieve>> create(ShardRouter router, RecordSink& sink,
                                                       const ShardFactory& factory);
@@ -170,28 +184,46 @@ class ShardedSieve {
   RunSummary& summary();
 
  private:
-  struct Lane;
+  struct Worker;
   ShardedSieve(ShardRouter router, RecordSink& sink);
 
-  void append_packet(Lane& lane, const capture::RawPacket& raw);
-  void append_marker(Lane& lane, ShardBatch::Op op, Timestamp time);
-  void hand_over(Lane& lane);
-  void collect(Lane& lane, bool wait_for_all);
-  // Hands `op` to every worker and waits until each has processed everything up to it.
-  void hand_over_all_and_wait(ShardBatch::Op op);
+  // One thread's walk of a batch as shard `shard`; true at a finish or quit marker.
+  bool run_part(ShardWorker& shard_worker, std::uint32_t shard, const ShardBatch& batch,
+                Timestamp& next_expiry) const;
+  void worker_loop(Worker& worker);
+  void append_marker(ShardBatch::Op op);
+  // Hands the filling batch to every worker, runs shard 0 on it, and takes a spare batch.
+  void hand_over();
+  // Delivers the records of the batches every worker is done with and makes them spare; waits
+  // for one when none is spare (backpressure), or for all of them with `wait_for_all`.
+  void collect(bool wait_for_all);
+  void hand_over_marker_and_wait(ShardBatch::Op op);
   void merge_summaries();
 
   ShardRouter router_;
   RecordSink& sink_;
   std::unique_ptr<ShardWorker> local_;  // shard 0, on the calling thread
-  std::vector<std::unique_ptr<Lane>> lanes_;
+  Timestamp local_next_expiry_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  std::vector<std::unique_ptr<ShardBatch>> pool_;
+  std::vector<ShardBatch*> spare_;
+  ShardBatch* filling_ = nullptr;
+
+  // Shared with the workers: guarded by mutex_.
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable batch_done_;
+  std::deque<ShardBatch*> in_flight_;  // handed over, oldest first
+  std::uint64_t in_flight_first_ = 0;  // sequence number of in_flight_.front()
+  std::vector<ShardBatch*> done_;      // every worker is done with these
+  std::atomic<bool> skip_packets_{false};  // set by the destructor: nothing will be delivered
+
   RunSummary merged_;
   std::uint64_t packets_ = 0;
   Timestamp first_packet_;
   Timestamp last_packet_;
-  Timestamp next_expiry_;
   bool finished_ = false;
-  bool discard_records_ = false;  // set by the destructor: the sink may be gone
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
