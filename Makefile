@@ -11,8 +11,12 @@ all: build
 setup:
 	./scripts/setup
 
+# Debug information is line tables and function names (-g1): what a backtrace or a sanitizer
+# report needs, at a third less compile time than full -g, which CI pays on every clean build.
+# Full debug information: make CMAKE_FLAGS='-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG"'.
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
 	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
 
 build: setup $(BUILD)/build.ninja
@@ -26,9 +30,11 @@ TIDY_BASE ?= HEAD~1
 tidy: build
 	./scripts/tidy $(TIDY_BASE)
 
-# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, at -O1 (assertions on):
+# the sanitizers' documented setting, and the suite runs several times faster than at -O0.
 test-asan: setup
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAMORI_SANITIZE=ON \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" \
 	  -DMAMORI_BENCH=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest -j $(JOBS) --output-on-failure --timeout 900
