@@ -27,7 +27,7 @@ using namespace console_testing;
 
 const std::string kMamorid = std::string(MAMORI_BINARY_DIR) + "/src/mamori/server/mamorid";
 
-// A running mamorid whose standard output is read line by line.
+// A running mamorid whose standard output and error are read line by line.
 class Daemon {
  public:
   explicit Daemon(const std::string& config) {
@@ -36,6 +36,7 @@ class Daemon {
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
+      dup2(fds[1], STDERR_FILENO);
       close(fds[0]);
       close(fds[1]);
       execl(kMamorid.c_str(), kMamorid.c_str(), "--config", config.c_str(),
@@ -123,6 +124,22 @@ TEST(Mamorid, ServesTheConsoleAndTaxiiFromOneConfig) {
   auto discovery = taxii.Get("/taxii2/");
   ASSERT_TRUE(discovery);
   EXPECT_EQ(discovery->status, 401);  // TAXII wants its members' credentials
+
+  // The schedule's first retention run (due at start) is logged and shows in /metrics.
+  std::string retention_line;
+  while (retention_line.empty()) {
+    const auto line = daemon.line();
+    ASSERT_TRUE(line) << "mamorid ended before its first retention run";
+    if (line->find(" retention: ") != std::string::npos) retention_line = *line;
+  }
+  EXPECT_EQ(retention_line.find("failed"), std::string::npos) << retention_line;
+  auto metrics = console.Get("/metrics", env.bearer("admin"));
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("mamori_schedule_runs_total{job=\"retention\",result=\"ok\"} 1\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("mamori_console_sessions 1\n"), std::string::npos) << metrics->body;
 
   EXPECT_EQ(daemon.terminate(), 0);
 }

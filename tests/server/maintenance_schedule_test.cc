@@ -8,8 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "console_fixture.h"
 #include "mamori/analysis/sqlite_findings.h"
@@ -83,10 +86,10 @@ class MaintenanceScheduleTest : public ::testing::Test {
   ConsoleEnv env;
 };
 
-TEST_F(MaintenanceScheduleTest, Invariant_I6_ScheduledRetentionAndAnalysisRunWhenDueAsTheCommandsWould) {
-  auto schedule =
-      MaintenanceSchedule::create(analysis_by(user_name(governance::Role::analyst)), config(),
-                                  env.clock);
+TEST_F(MaintenanceScheduleTest,
+       Invariant_I6_ScheduledRetentionAndAnalysisRunWhenDueAsTheCommandsWould) {
+  auto schedule = MaintenanceSchedule::create(analysis_by(user_name(governance::Role::analyst)),
+                                              config(), env.clock);
   ASSERT_TRUE(schedule) << schedule.error().message;
 
   const auto first = (*schedule)->run_due();
@@ -138,10 +141,11 @@ TEST_F(MaintenanceScheduleTest, Invariant_I6_ScheduledRetentionAndAnalysisRunWhe
   EXPECT_NE(late[1].message.find(" 0 records"), std::string::npos) << late[1].message;
 }
 
-TEST_F(MaintenanceScheduleTest, Invariant_I7_AScheduledAnalysisTheGateRefusesGetsNothingAndIsRecorded) {
+TEST_F(MaintenanceScheduleTest,
+       Invariant_I7_AScheduledAnalysisTheGateRefusesGetsNothingAndIsRecorded) {
   // An overseer account is not accepted as the analysis user at all.
-  auto overseer = MaintenanceSchedule::create(
-      analysis_by(user_name(governance::Role::overseer)), config(), env.clock);
+  auto overseer = MaintenanceSchedule::create(analysis_by(user_name(governance::Role::overseer)),
+                                              config(), env.clock);
   ASSERT_FALSE(overseer);
   EXPECT_NE(overseer.error().message.find("analyst"), std::string::npos);
   // An analyst whose purpose is not one of the installation's is refused by the I7 gate.
@@ -160,6 +164,58 @@ TEST_F(MaintenanceScheduleTest, Invariant_I7_AScheduledAnalysisTheGateRefusesGet
   auto findings_file = site::findings_path(config());
   ASSERT_TRUE(findings_file);
   EXPECT_FALSE(std::filesystem::exists(*findings_file));
+}
+
+TEST_F(MaintenanceScheduleTest, MetricsShowEachJobsRunsResultsAndTimes) {
+  // Retention succeeds; the analysis is refused by the gate (a purpose not configured).
+  ScheduleConfig config_failing_analysis = analysis_by(user_name(governance::Role::analyst));
+  config_failing_analysis.analysis_purpose = "curiosity";
+  auto schedule = MaintenanceSchedule::create(config_failing_analysis, config(), env.clock);
+  ASSERT_TRUE(schedule) << schedule.error().message;
+  const auto at = [](Timestamp when) {
+    return fmt::format("{:.3f}", static_cast<double>(when.nanos) / 1e9);
+  };
+  const Timestamp start = env.clock.now();
+
+  const std::string before = (*schedule)->render_metrics();
+  EXPECT_NE(before.find("mamori_schedule_runs_total{job=\"retention\",result=\"ok\"} 0\n"),
+            std::string::npos)
+      << before;
+  EXPECT_NE(before.find("mamori_schedule_next_run_timestamp_seconds{job=\"analysis\"} " +
+                        at(start) + "\n"),
+            std::string::npos)
+      << before;
+  EXPECT_EQ(before.find("mamori_schedule_last_run_timestamp_seconds{"), std::string::npos);
+
+  const auto reports = (*schedule)->run_due();
+  ASSERT_EQ(reports.size(), 2u);
+  ASSERT_TRUE(reports[0].ok) << reports[0].message;
+  ASSERT_FALSE(reports[1].ok);
+  const std::string after = (*schedule)->render_metrics();
+  for (const std::string& line : std::vector<std::string>{
+           "mamori_schedule_runs_total{job=\"retention\",result=\"ok\"} 1",
+           "mamori_schedule_runs_total{job=\"retention\",result=\"failed\"} 0",
+           "mamori_schedule_runs_total{job=\"analysis\",result=\"ok\"} 0",
+           "mamori_schedule_runs_total{job=\"analysis\",result=\"failed\"} 1",
+           "mamori_schedule_last_run_timestamp_seconds{job=\"retention\"} " + at(start),
+           "mamori_schedule_last_run_timestamp_seconds{job=\"analysis\"} " + at(start),
+           "mamori_schedule_last_success_timestamp_seconds{job=\"retention\"} " + at(start),
+           "mamori_schedule_next_run_timestamp_seconds{job=\"retention\"} " +
+               at(start + Duration::seconds(3600)),
+           "mamori_schedule_next_run_timestamp_seconds{job=\"analysis\"} " +
+               at(start + Duration::seconds(6 * 3600))}) {
+    EXPECT_NE(after.find(line + "\n"), std::string::npos) << line << "\n" << after;
+  }
+  // An analysis that never succeeded has no success time to alert on but its absence.
+  EXPECT_EQ(after.find("mamori_schedule_last_success_timestamp_seconds{job=\"analysis\"}"),
+            std::string::npos);
+  // Every line is a comment or `name{labels} value`: the exposition format.
+  std::istringstream lines(after);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    EXPECT_TRUE(line.starts_with("mamori_schedule_") && line.find("} ") != std::string::npos)
+        << line;
+  }
 }
 
 TEST_F(MaintenanceScheduleTest, TheThreadRunsDueJobsAndStopsWhileWaiting) {

@@ -521,7 +521,25 @@ TEST(ShardRouter, ClientsSpreadOverTheShards) {
   for (const int n : count) EXPECT_NEAR(n, 1000, 150);
 }
 
-// --- the batches in flight, with a worker that can be held ------------------------------------------------
+// --- the batches in flight, with a worker that can be held
+// ------------------------------------------------
+
+// A TCP frame from client:40000 to 8.8.8.8:443 (the builder's, valid until its next frame).
+std::span<const std::uint8_t> tcp_frame(synth::FrameBuilder& builder, const IpAddress& client,
+                                        std::uint32_t seq, std::uint8_t flags,
+                                        std::span<const std::uint8_t> payload) {
+  const synth::IpHeader ip{.src = client, .dst = v4(0x08080808)};
+  const synth::TcpHeader tcp{.src_port = 40000,
+                             .dst_port = 443,
+                             .seq = seq,
+                             .ack = 0,
+                             .flags = flags,
+                             .window = 1024,
+                             .options = {}};
+  const auto room = builder.begin_tcp({}, ip, tcp, payload.size());
+  std::copy(payload.begin(), payload.end(), room.begin());
+  return builder.finish();
+}
 
 // Counts its packets and checks they arrive in order; the first one waits until released.
 class HeldWorker final : public ShardWorker {
@@ -599,17 +617,9 @@ TEST(ShardBatches, FullBatchesHoldTheCallerBackAndLoseNothing) {
   synth::FrameBuilder builder;
   Timestamp now = Timestamp::from_seconds(1'800'000'000);
   for (std::uint32_t i = 0; i < kPackets; ++i) {
-    synth::IpHeader ip{.src = client, .dst = v4(0x08080808)};
-    synth::TcpHeader tcp{.src_port = 40000,
-                         .dst_port = 443,
-                         .seq = i,
-                         .ack = 0,
-                         .flags = synth::tcp_flags::ack,
-                         .window = 1024,
-                         .options = {}};
-    auto payload = builder.begin_tcp({}, ip, tcp, 4);
-    std::memcpy(payload.data(), &i, 4);  // the sequence number, checked by the worker
-    const auto frame = builder.finish();
+    std::array<std::uint8_t, 4> sequence{};  // checked by the worker
+    std::memcpy(sequence.data(), &i, 4);
+    const auto frame = tcp_frame(builder, client, i, synth::tcp_flags::ack, sequence);
     (*sharded)->process({.timestamp = now,
                          .wire_length = static_cast<std::uint32_t>(frame.size()),
                          .link_type = capture::LinkType::ethernet,
@@ -652,16 +662,7 @@ TEST(ShardBatches, StablePacketsReachEveryShardUncopiedAndOthersAsCopies) {
   synth::FrameBuilder builder;
   std::vector<std::vector<std::uint8_t>> frames;
   for (std::uint32_t i = 0; i < 200; ++i) {
-    synth::IpHeader ip{.src = v4(0x85f20000 + i), .dst = v4(0x08080808)};
-    synth::TcpHeader tcp{.src_port = 40000,
-                         .dst_port = 443,
-                         .seq = i,
-                         .ack = 0,
-                         .flags = synth::tcp_flags::syn,
-                         .window = 1024,
-                         .options = {}};
-    (void)builder.begin_tcp({}, ip, tcp, 0);
-    const auto frame = builder.finish();
+    const auto frame = tcp_frame(builder, v4(0x85f20000 + i), i, synth::tcp_flags::syn, {});
     frames.emplace_back(frame.begin(), frame.end());
   }
   for (const bool stable : {true, false}) {

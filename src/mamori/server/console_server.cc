@@ -127,6 +127,7 @@ struct ConsoleServer::Impl {
   std::unique_ptr<SessionTable> sessions;
   std::unique_ptr<LoginLimiter> limiter;
   console::Metrics metrics;
+  MetricsSource more_metrics;         // may be empty
   std::string static_root;            // canonical static_dir, or empty when there is none
   std::vector<std::string> rule_ids;  // of the configured ruleset, for the dashboard
   std::string dummy_hash;             // verified against when a user does not exist
@@ -185,7 +186,8 @@ struct ConsoleServer::Impl {
         return send_json(res, 200, {{"status", "ok"}});
       case RouteId::metrics:
         res.status = 200;
-        res.set_content(metrics.render(sessions->count()), "text/plain; version=0.0.4");
+        res.set_content(metrics.render(sessions->count()) + (more_metrics ? more_metrics() : ""),
+                        "text/plain; version=0.0.4");
         return;
       case RouteId::session_create:
         return login(req, res);
@@ -764,7 +766,8 @@ void ConsoleServer::stop() {
 Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config,
                                                             site::Installation& installation,
                                                             StoreFactory open_store,
-                                                            const Clock& clock) {
+                                                            const Clock& clock,
+                                                            MetricsSource more_metrics) {
   if (auto ok = check_console_config(config); !ok) return fail("console: {}", ok.error().message);
   if (sodium_init() < 0) return fail("console: libsodium cannot be initialised");
   if (!installation.ledger || !installation.ledger_key || !installation.governance_storage) {
@@ -774,6 +777,7 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
   impl->config = std::move(config);
   impl->installation = &installation;
   impl->clock = &clock;
+  impl->more_metrics = std::move(more_metrics);
   const ConsoleConfig& c = impl->config;
   // Store connections: enough for the requests that read at once on two to a few dozen cores,
   // few enough for the open-file limit (each SQLite store holds 3 files); more requests wait.

@@ -46,6 +46,9 @@ namespace mamori::server {
 
 // Opens a new connection to the installation's record store.
 using StoreFactory = std::function<Result<std::unique_ptr<store::Store>>()>;
+// More lines for /metrics in Prometheus text format (mamorid's scheduled jobs); called on
+// request threads, so it must be thread-safe.
+using MetricsSource = std::function<std::string()>;
 
 class ConsoleServer {
  public:
@@ -54,9 +57,11 @@ class ConsoleServer {
   // returns once the server accepts requests. `installation` (opened with
   // site::open_installation) and `clock` must outlive the server; the server wraps the
   // installation's governance storage while it runs and restores it in stop().
+  // `more_metrics`, when set, is appended to /metrics and must outlive the server.
   static Result<std::unique_ptr<ConsoleServer>> start(ConsoleConfig config,
                                                       site::Installation& installation,
-                                                      StoreFactory open_store, const Clock& clock);
+                                                      StoreFactory open_store, const Clock& clock,
+                                                      MetricsSource more_metrics = {});
 
   int port() const;
   // Stops accepting, finishes the requests in progress, cancels and joins running jobs.

@@ -1,6 +1,8 @@
 #include "mamori/server/maintenance_schedule.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -94,20 +96,71 @@ MaintenanceSchedule::~MaintenanceSchedule() { stop(); }
 std::vector<JobReport> MaintenanceSchedule::run_due() {
   std::vector<JobReport> reports;
   const Timestamp now = clock_.now();
-  if (next_retention_ && *next_retention_ <= now) {
-    next_retention_ = now + *config_.retention_every;
-    reports.push_back(run_retention(now));
+  bool retention_due = false;
+  bool analysis_due = false;
+  {
+    const std::lock_guard lock(mutex_);
+    if (next_retention_ && *next_retention_ <= now) {
+      next_retention_ = now + *config_.retention_every;
+      retention_due = true;
+    }
+    if (next_analysis_ && *next_analysis_ <= now) {
+      next_analysis_ = now + *config_.analysis_every;
+      analysis_due = true;
+    }
   }
-  if (next_analysis_ && *next_analysis_ <= now) {
-    next_analysis_ = now + *config_.analysis_every;
-    reports.push_back(run_analysis(now));
-  }
+  if (retention_due) reports.push_back(run_retention(now));
+  if (analysis_due) reports.push_back(run_analysis(now));
   if (!reports.empty()) {
-    std::lock_guard lock(mutex_);
+    const std::lock_guard lock(mutex_);
+    for (const JobReport& report : reports) record(report);
     completed_ += reports.size();
     wake_.notify_all();
   }
   return reports;
+}
+
+// Under mutex_.
+void MaintenanceSchedule::record(const JobReport& report) {
+  JobStats& stats = report.job == "retention" ? retention_stats_ : analysis_stats_;
+  ++(report.ok ? stats.ok : stats.failed);
+  stats.last_run = report.at;
+  if (report.ok) stats.last_success = report.at;
+}
+
+std::string MaintenanceSchedule::render_metrics() const {
+  const std::lock_guard lock(mutex_);
+  const struct {
+    std::string_view job;
+    const JobStats& stats;
+    const std::optional<Timestamp>& next;
+  } jobs[] = {{"retention", retention_stats_, next_retention_},
+              {"analysis", analysis_stats_, next_analysis_}};
+  const auto seconds = [](Timestamp at) { return static_cast<double>(at.nanos) / 1e9; };
+  std::string out =
+      "# HELP mamori_schedule_runs_total Scheduled job runs by job and result.\n"
+      "# TYPE mamori_schedule_runs_total counter\n";
+  for (const auto& job : jobs) {
+    out += fmt::format("mamori_schedule_runs_total{{job=\"{}\",result=\"ok\"}} {}\n", job.job,
+                       job.stats.ok);
+    out += fmt::format("mamori_schedule_runs_total{{job=\"{}\",result=\"failed\"}} {}\n", job.job,
+                       job.stats.failed);
+  }
+  const auto gauge = [&](std::string_view name, std::string_view help, auto value_of) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+    for (const auto& job : jobs) {
+      if (const std::optional<Timestamp> at = value_of(job); at) {
+        out += fmt::format("{}{{job=\"{}\"}} {:.3f}\n", name, job.job, seconds(*at));
+      }
+    }
+  };
+  gauge("mamori_schedule_last_run_timestamp_seconds", "When the job last ran.",
+        [](const auto& job) { return job.stats.last_run; });
+  gauge("mamori_schedule_last_success_timestamp_seconds", "When the job last succeeded.",
+        [](const auto& job) { return job.stats.last_success; });
+  gauge("mamori_schedule_next_run_timestamp_seconds", "When the job is due next.",
+        [](const auto& job) { return job.next; });
+  return out;
 }
 
 JobReport MaintenanceSchedule::run_retention(Timestamp now) {
@@ -161,6 +214,7 @@ JobReport MaintenanceSchedule::run_analysis(Timestamp now) {
 }
 
 std::optional<Timestamp> MaintenanceSchedule::next_due() const {
+  const std::lock_guard lock(mutex_);
   if (next_retention_ && next_analysis_) return std::min(*next_retention_, *next_analysis_);
   return next_retention_ ? next_retention_ : next_analysis_;
 }

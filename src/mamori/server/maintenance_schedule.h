@@ -73,7 +73,21 @@ class MaintenanceSchedule {
   // returns the number completed.
   std::uint64_t wait_for_runs(std::uint64_t runs, std::chrono::milliseconds timeout);
 
+  // The jobs' state in Prometheus text format (0.0.4), for mamorid's /metrics: per job, runs
+  // by result, and the times of the last run, the last success and the next run (seconds
+  // since the epoch; a job never run or not scheduled has no such line). An operator alerts
+  // on a retention job that has not succeeded for longer than its interval (I6).
+  std::string render_metrics() const;
+
  private:
+  struct JobStats {
+    std::uint64_t ok = 0;
+    std::uint64_t failed = 0;
+    std::optional<Timestamp> last_run;
+    std::optional<Timestamp> last_success;
+  };
+  void record(const JobReport& report);
+
   MaintenanceSchedule(ScheduleConfig config, std::string config_path, const Clock& clock);
   JobReport run_retention(Timestamp now);
   JobReport run_analysis(Timestamp now);
@@ -82,9 +96,11 @@ class MaintenanceSchedule {
   ScheduleConfig config_;
   std::string config_path_;
   const Clock& clock_;
+  mutable std::mutex mutex_;  // guards what follows; the jobs run outside it
   std::optional<Timestamp> next_retention_;
   std::optional<Timestamp> next_analysis_;
-  std::mutex mutex_;  // guards stopping_ and completed_
+  JobStats retention_stats_;
+  JobStats analysis_stats_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::uint64_t completed_ = 0;

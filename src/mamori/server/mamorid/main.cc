@@ -72,6 +72,23 @@ int main(int argc, char** argv) {
   }
   const mamori::SystemClock clock;
 
+  // Created before the servers (whose /metrics shows it) and started after them.
+  std::unique_ptr<mamori::server::MaintenanceSchedule> schedule;
+  if (serve_console || mamori::server::has_section(*file, "schedule")) {
+    auto config = mamori::server::load_schedule_config(*file);
+    if (!config) {
+      fmt::print(stderr, "mamorid: {}\n", config.error().message);
+      return 1;
+    }
+    auto created =
+        mamori::server::MaintenanceSchedule::create(std::move(*config), config_path, clock);
+    if (!created) {
+      fmt::print(stderr, "mamorid: {}\n", created.error().message);
+      return 1;
+    }
+    schedule = std::move(*created);
+  }
+
   std::unique_ptr<mamori::site::Installation> installation;
   std::unique_ptr<mamori::server::ConsoleServer> console;
   if (serve_console) {
@@ -99,7 +116,10 @@ int main(int argc, char** argv) {
     const std::string store_url = installation->sieve.store;
     auto started = mamori::server::ConsoleServer::start(
         std::move(*console_config), *installation,
-        [store_url] { return mamori::store::open_store(store_url); }, clock);
+        [store_url] { return mamori::store::open_store(store_url); }, clock,
+        schedule ? mamori::server::MetricsSource(
+                       [raw = schedule.get()] { return raw->render_metrics(); })
+                 : mamori::server::MetricsSource());
     if (!started) {
       fmt::print(stderr, "mamorid: {}\n", started.error().message);
       return 1;
@@ -133,20 +153,7 @@ int main(int argc, char** argv) {
     fmt::print("mamorid: TAXII 2.1 at https://{}:{}/taxii2/ (API root /{}/)\n", address,
                taxii->port(), root);
   }
-  std::unique_ptr<mamori::server::MaintenanceSchedule> schedule;
-  if (serve_console || mamori::server::has_section(*file, "schedule")) {
-    auto config = mamori::server::load_schedule_config(*file);
-    if (!config) {
-      fmt::print(stderr, "mamorid: {}\n", config.error().message);
-      return 1;
-    }
-    auto created =
-        mamori::server::MaintenanceSchedule::create(std::move(*config), config_path, clock);
-    if (!created) {
-      fmt::print(stderr, "mamorid: {}\n", created.error().message);
-      return 1;
-    }
-    schedule = std::move(*created);
+  if (schedule) {
     schedule->start([](const mamori::server::JobReport& report) {
       fmt::print(report.ok ? stdout : stderr, "mamorid: {} {}: {}{}\n",
                  mamori::format_rfc3339_seconds(report.at), report.job,
