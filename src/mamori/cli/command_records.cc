@@ -43,8 +43,9 @@ Result<store::RecordQuery> make_query(const RecordsArgs& args) {
 
 std::string endpoint_text(const sieve::Endpoint& endpoint) {
   const auto country = endpoint.country.to_string();
-  const auto ip =
-      endpoint.ip.is_v4() ? endpoint.ip.to_string() : "[" + endpoint.ip.to_string() + "]";
+  // A pseudonym keeps its "p<epoch>:" mark: without it, it reads as a real host's address.
+  const auto text = sieve::address_text(endpoint.ip, endpoint.pseudonym_epoch);
+  const auto ip = endpoint.ip.is_v4() ? text : "[" + text + "]";
   return fmt::format("{}:{} ({})", ip, endpoint.port, country.empty() ? "--" : country);
 }
 
