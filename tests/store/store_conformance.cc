@@ -515,6 +515,69 @@ TEST_P(StoreConformance, ConcurrentReaderSeesWholeBatchesWhileWriting) {
   EXPECT_GE(observations, 1u);
 }
 
+// `after` is a cursor: a client that pages on while several writers commit (central
+// consumers) must still meet every record, so a record committed later must never carry a
+// lower id than one a reader has already passed.
+TEST_P(StoreConformance, PagingWhileSeveralWritersCommitMissesNoRecord) {
+  if (!GetParam().shared) GTEST_SKIP() << "backend has no second connection";
+  constexpr int kWriters = 3;
+  constexpr int kBatches = 20;
+  constexpr std::size_t kBatch = 150;
+  std::vector<std::unique_ptr<Store>> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.push_back(open_another());
+    ASSERT_NE(writers.back(), nullptr);
+  }
+  std::atomic<int> running{kWriters};
+  std::vector<std::string> errors(kWriters);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      Store& writer = *writers[static_cast<std::size_t>(w)];
+      auto run = writer.begin_run(run_info("gw-" + std::to_string(w)));
+      for (int b = 0; run && b < kBatches; ++b) {
+        const auto first = static_cast<std::uint64_t>((w * kBatches + b) * kBatch);
+        const auto records = make_records(first, kBatch, 17);
+        auto appended = writer.append(*run, records);
+        auto flushed = appended ? writer.flush() : appended;
+        if (!flushed) {
+          errors[static_cast<std::size_t>(w)] = flushed.error().message;
+          break;
+        }
+      }
+      if (!run) errors[static_cast<std::size_t>(w)] = run.error().message;
+      --running;
+    });
+  }
+  // The reader pages on from its last id for as long as the writers run, and once more after.
+  std::set<RecordId> seen;
+  RecordId after = 0;
+  bool last_pass = false;
+  for (;;) {
+    const bool writers_done = running.load() == 0;
+    auto page = store().query({.after = after, .limit = 7});
+    if (!page) {
+      ADD_FAILURE() << "reader: " << page.error().message;
+      break;
+    }
+    for (const auto& stored : *page) {
+      EXPECT_GT(stored.id, after) << "page out of order";
+      seen.insert(stored.id);
+      after = stored.id;
+    }
+    if (page->empty() && last_pass) break;
+    if (page->empty() && writers_done) last_pass = true;
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& error : errors) EXPECT_TRUE(error.empty()) << error;
+
+  const auto all = must(store().query(everything()), "query");
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kWriters * kBatches) * kBatch);
+  std::size_t missed = 0;
+  for (const auto& stored : all) missed += seen.contains(stored.id) ? 0 : 1;
+  EXPECT_EQ(missed, 0u) << "records committed behind the reader's cursor";
+}
+
 TEST_P(StoreConformance, ReopenKeepsRecordsAndRuns) {
   if (!GetParam().shared) GTEST_SKIP() << "backend cannot reopen";
   const RunId run = must(store().begin_run(run_info()), "begin_run");

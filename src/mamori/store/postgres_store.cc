@@ -26,6 +26,11 @@ using postgres::Rows;
 // Advisory lock keys (per database): schema migration, and creating/dropping partitions.
 constexpr std::int64_t kSchemaLock = 0x6d616d6f72690001;     // "mamori" + 1
 constexpr std::int64_t kPartitionLock = 0x6d616d6f72690002;  // "mamori" + 2
+// Held by every transaction that writes records, from before its first id to its commit:
+// ids then commit in their own order, so a reader paging with `after` never passes an id
+// that a slower writer commits later. Writers' transactions serialize; their callers'
+// work (decoding, COPY text) does not.
+constexpr std::int64_t kRecordIdLock = 0x6d616d6f72690003;  // "mamori" + 3
 constexpr const char* kNoPartition = "23514";  // check_violation: no partition for a row
 
 // Migration N takes the schema from version N to N+1. Never edit a released migration.
@@ -741,7 +746,12 @@ class PostgresStore final : public Store {
   std::expected<bool, DbError> write_once(
       const CopyBatch& batch, const std::optional<std::pair<RunId, std::string_view>>& import) {
     auto body = [&]() -> std::expected<bool, DbError> {
-      if (auto ok = run("BEGIN"); !ok) return std::unexpected(ok.error());
+      // The lock comes first: taken after the import key's row, two importers of one key
+      // could each wait for the other.
+      if (auto ok = run(fmt::format("BEGIN; SELECT pg_advisory_xact_lock({})", kRecordIdLock));
+          !ok) {
+        return std::unexpected(ok.error());
+      }
       if (import) {
         // A concurrent importer of the same key holds the row: this waits for its commit.
         auto inserted = db_.exec(

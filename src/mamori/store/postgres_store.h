@@ -28,7 +28,9 @@
 // or flush()/end_run()/a query) is one transaction: COPY into `records`, COMMIT. With the
 // server's default synchronous_commit=on a committed batch survives a crash of either side;
 // a crash of the writer loses at most the buffered, uncommitted batch, never part of one.
-// Several writers may append at once (central consumers).
+// Several writers may append at once (central consumers); their batch transactions take turns
+// (an advisory lock from before the first record id to the commit), so ids are in commit
+// order and a reader paging with `after` meets every record, as with SQLite's single writer.
 //
 // Retention (delete_expired), honestly: one transaction DELETEs the expired rows (counting
 // them by run and category). The deleted tuples then still sit in the heap and index pages
