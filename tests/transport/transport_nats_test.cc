@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 
 #include "mamori/sieve/record_json.h"
 #include "mamori/transport/consumer.h"
@@ -220,6 +221,63 @@ TEST(TransportNats, OfflineSensorSpoolsThenDrainsWithNothingLostOrDoubled) {
   EXPECT_EQ(*runs->front().ended_at, Timestamp::from_seconds(1795309200));
   EXPECT_EQ(runs->front().summary.value("records", std::size_t{0}), kTotal);
   EXPECT_EQ(runs->front().records, kTotal);
+}
+
+// Publishes `payload` on the records subject as a stranger would: no message id, no format.
+void publish_raw(const std::string& servers, const std::string& subject,
+                 const std::string& payload) {
+  natsConnection* connection = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&connection, servers.c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
+  jsPubAck* ack = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  EXPECT_EQ(js_Publish(&ack, js, subject.c_str(), payload.data(), static_cast<int>(payload.size()),
+                       nullptr, &code),
+            NATS_OK)
+      << "JetStream code " << static_cast<int>(code);
+  jsPubAck_Destroy(ack);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(connection);
+}
+
+// Messages the consumer cannot decode, before and after a good run, are terminated (never
+// redelivered) and counted; every message between them is applied.
+TEST(TransportNats, UndecodableMessagesAreTerminatedAndTheRestApplied) {
+  NatsCluster server(1);
+  server.start_all();
+  TempDir dir("mamori-transport");
+  auto central = open_central_store("sqlite:" + dir.file("central.db"));
+  ASSERT_TRUE(central);
+  ConsumerOptions options = consumer_options(server.url(), 1);
+  options.max_idle_fetches = 2;
+  auto consumer = Consumer::open(options, *central);  // creates the stream
+  ASSERT_TRUE(consumer) << consumer.error().message;
+
+  publish_raw(server.url(), options.nats.subject, "not a batch message");
+  constexpr std::size_t kTotal = 1200;
+  auto publisher = open_publisher_from_url(publisher_url(server.url(), dir, "&batch=100"));
+  ASSERT_TRUE(publisher) << publisher.error().message;
+  auto run = (*publisher)->begin_run(run_info());
+  ASSERT_TRUE(run);
+  ASSERT_TRUE((*publisher)->append(*run, store::testing::make_records(1, kTotal, 5)));
+  ASSERT_TRUE(
+      (*publisher)->end_run(*run, {{"records", kTotal}}, Timestamp::from_seconds(1795309200)));
+  publish_raw(server.url(), options.nats.subject, "{\"mamori\":\"batch\",\"v\":1}\n{}");
+
+  ASSERT_TRUE((*consumer)->run());
+  const ConsumerCounters counters = (*consumer)->counters();
+  EXPECT_EQ(counters.rejected, 2u);
+  EXPECT_EQ(counters.records_imported, kTotal);
+  EXPECT_EQ(counters.runs_ended, 1u);
+  EXPECT_EQ(distinct_records(*central), kTotal);
+
+  // Past the ack wait (2 s) nothing comes back: the two were terminated, the rest acked.
+  options.max_idle_fetches = 12;  // 12 × 300 ms
+  auto later = Consumer::open(options, *central);
+  ASSERT_TRUE(later) << later.error().message;
+  ASSERT_TRUE((*later)->run());
+  EXPECT_EQ((*later)->counters().messages, 0u);
 }
 
 TEST(TransportNats, FullSpoolRefusesWithAClearErrorAndKeepsEverythingBefore) {

@@ -123,7 +123,8 @@ std::expected<Rows, DbError> Connection::exec(const std::string& sql, const Para
                             values.data(), nullptr, nullptr, 0));
 }
 
-std::expected<void, DbError> Connection::copy_in(const std::string& sql, std::string_view data) {
+std::expected<void, DbError> Connection::copy_in(const std::string& sql,
+                                                 const std::function<bool(std::string&)>& next) {
   PGresult* start = PQexec(conn_, sql.c_str());
   if (start == nullptr) return std::unexpected(connection_error());
   if (PQresultStatus(start) != PGRES_COPY_IN) {
@@ -132,12 +133,14 @@ std::expected<void, DbError> Connection::copy_in(const std::string& sql, std::st
     return std::unexpected(DbError{"COPY did not start", ""});
   }
   PQclear(start);
-  // Send in chunks: one PQputCopyData per batch would hold a second copy of it in libpq.
-  constexpr std::size_t kChunk = 1 << 20;
+  std::string piece;
   bool sent = true;
-  for (std::size_t offset = 0; sent && offset < data.size(); offset += kChunk) {
-    const std::size_t size = std::min(kChunk, data.size() - offset);
-    sent = PQputCopyData(conn_, data.data() + offset, static_cast<int>(size)) == 1;
+  for (bool more = true; sent && more;) {
+    piece.clear();
+    more = next(piece);
+    if (!piece.empty()) {
+      sent = PQputCopyData(conn_, piece.data(), static_cast<int>(piece.size())) == 1;
+    }
   }
   if (PQputCopyEnd(conn_, sent ? nullptr : "client failed to send") != 1) {
     return std::unexpected(connection_error());

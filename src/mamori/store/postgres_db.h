@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,8 +65,12 @@ class Connection {
   // One or more statements without parameters.
   std::expected<Rows, DbError> exec(const std::string& sql);
   std::expected<Rows, DbError> exec(const std::string& sql, const Params& params);
-  // COPY … FROM STDIN with `data` (already in COPY text format).
-  std::expected<void, DbError> copy_in(const std::string& sql, std::string_view data);
+  // COPY … FROM STDIN with data in COPY text format, made while it is sent: `next` appends
+  // the next piece to its (emptied) argument and returns false after the last one. The
+  // server inserts each piece's rows while the next is made, and libpq never holds a second
+  // copy of a whole batch.
+  std::expected<void, DbError> copy_in(const std::string& sql,
+                                       const std::function<bool(std::string&)>& next);
   // Server notices (e.g. VACUUM VERBOSE's INFO lines) are collected here while non-null.
   void collect_notices(std::vector<std::string>* into) { *notice_target_ = into; }
 

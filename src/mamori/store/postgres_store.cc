@@ -190,33 +190,77 @@ constexpr const char* kCopyRecords =
     "COPY records (run_id, first_seen, last_seen, category, src_ip, dst_ip, src_epoch, "
     "dst_epoch, rules, record, stored_at, expires_at) FROM STDIN";
 
-// Rows in COPY text format, with the days their partitions must cover.
+// One record as a COPY text-format row.
+void append_row(std::string& out, RunId run, const sieve::Record& record, std::int64_t stored_at,
+                std::int64_t expires_at) {
+  fmt::format_to(std::back_inserter(out), "{}\t{}\t{}\t{}\t\\{}\t\\{}\t{}\t{}\t", run,
+                 record.first_seen.micros(), record.last_seen.micros(),
+                 static_cast<int>(record.category), hex_bytes(record.src.ip.bytes()),
+                 hex_bytes(record.dst.ip.bytes()), record.src.pseudonym_epoch,
+                 record.dst.pseudonym_epoch);
+  append_rules(out, record);
+  out += '\t';
+  append_copy_text(out, sieve::record_to_json_line(record));
+  fmt::format_to(std::back_inserter(out), "\t{}\t{}\n", stored_at, expires_at);
+}
+
+// The rows of one write transaction, with the days their partitions must cover. Appended
+// records become rows at once (append() does not keep them); an import's records, which
+// outlive the write, become rows while the COPY is sent (`deferred`).
 struct CopyBatch {
   std::string rows;
   std::size_t count = 0;
   std::set<std::int64_t> days;
   RecordCountDeltas counts;
+  struct Deferred {
+    RunId run = 0;
+    std::span<const sieve::Record> records;
+    std::int64_t stored_at = 0;
+    std::int64_t expires_at = 0;
+  };
+  std::optional<Deferred> deferred;
 
   void add(RunId run, const sieve::Record& record, std::int64_t stored_at,
            std::int64_t expires_at) {
-    const std::int64_t first_seen = record.first_seen.micros();
-    days.insert(day_of_micros(first_seen));
-    counts.add(run, record);
-    fmt::format_to(std::back_inserter(rows), "{}\t{}\t{}\t{}\t\\{}\t\\{}\t{}\t{}\t", run,
-                   first_seen, record.last_seen.micros(), static_cast<int>(record.category),
-                   hex_bytes(record.src.ip.bytes()), hex_bytes(record.dst.ip.bytes()),
-                   record.src.pseudonym_epoch, record.dst.pseudonym_epoch);
-    append_rules(rows, record);
-    rows += '\t';
-    append_copy_text(rows, sieve::record_to_json_line(record));
-    fmt::format_to(std::back_inserter(rows), "\t{}\t{}\n", stored_at, expires_at);
-    ++count;
+    note(run, record);
+    append_row(rows, run, record, stored_at, expires_at);
+  }
+  // Only for an empty batch; `records` must outlive the write.
+  void defer(RunId run, std::span<const sieve::Record> records, std::int64_t stored_at,
+             std::int64_t expires_at) {
+    for (const auto& record : records) note(run, record);
+    deferred = Deferred{run, records, stored_at, expires_at};
+  }
+  // Hands the rows to `copy_in` in pieces of about 64 KiB.
+  std::function<bool(std::string&)> pieces() const {
+    static constexpr std::size_t kPiece = 64 * 1024;
+    return [this, offset = std::size_t{0}](std::string& piece) mutable {
+      if (!deferred) {
+        const std::size_t size = std::min(kPiece, rows.size() - offset);
+        piece.append(rows, offset, size);
+        offset += size;
+        return offset < rows.size();
+      }
+      for (; offset < deferred->records.size() && piece.size() < kPiece; ++offset) {
+        append_row(piece, deferred->run, deferred->records[offset], deferred->stored_at,
+                   deferred->expires_at);
+      }
+      return offset < deferred->records.size();
+    };
   }
   void clear() {
     rows.clear();
     count = 0;
     days.clear();
     counts.clear();
+    deferred.reset();
+  }
+
+ private:
+  void note(RunId run, const sieve::Record& record) {
+    days.insert(day_of_micros(record.first_seen.micros()));
+    counts.add(run, record);
+    ++count;
   }
 };
 
@@ -621,7 +665,7 @@ class PostgresStore final : public Store {
     if (!retention) return fail(retention.error());
     const std::int64_t stored_at = clock_.now().micros();
     CopyBatch batch;
-    for (const auto& record : records) batch.add(run, record, stored_at, stored_at + *retention);
+    batch.defer(run, records, stored_at, stored_at + *retention);
     auto written = write(batch, std::pair<RunId, std::string_view>{run, batch_key});
     if (!written) {
       return fail("store: import of a batch of run {} failed, nothing stored: {}", run,
@@ -763,7 +807,7 @@ class PostgresStore final : public Store {
         if (inserted->affected() == 0) return false;
       }
       if (batch.count > 0) {
-        if (auto ok = db_.copy_in(kCopyRecords, batch.rows); !ok) {
+        if (auto ok = db_.copy_in(kCopyRecords, batch.pieces()); !ok) {
           return std::unexpected(ok.error());
         }
         if (auto ok = add_counts(batch.counts); !ok) return std::unexpected(ok.error());

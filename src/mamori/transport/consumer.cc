@@ -4,7 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "mamori/transport/batch_message.h"
@@ -32,18 +38,83 @@ std::int64_t now_ms() {
       .count();
 }
 
-// Destroys a fetched list, nak'ing every message from `from` on (not applied).
-struct FetchedList {
-  natsMsgList list{};
-  int acked_until = 0;  // messages [0, acked_until) were acked or terminated
-  FetchedList() = default;
-  FetchedList(const FetchedList&) = delete;
-  FetchedList& operator=(const FetchedList&) = delete;
-  ~FetchedList() { natsMsgList_Destroy(&list); }
-  void nak_rest() {
-    for (int i = acked_until; i < list.Count; ++i) natsMsg_Nak(list.Msgs[i], nullptr);
-    acked_until = list.Count;
+struct MsgDeleter {
+  void operator()(natsMsg* msg) const { natsMsg_Destroy(msg); }
+};
+using OwnedMsg = std::unique_ptr<natsMsg, MsgDeleter>;
+
+// Takes the messages out of a fetched list (the list itself is freed).
+std::deque<OwnedMsg> take_messages(natsMsgList& list) {
+  std::deque<OwnedMsg> out;
+  for (int i = 0; i < list.Count; ++i) {
+    out.emplace_back(list.Msgs[i]);
+    list.Msgs[i] = nullptr;
   }
+  natsMsgList_Destroy(&list);
+  return out;
+}
+
+// A fetched message, decoded ahead of the store.
+struct Decoded {
+  OwnedMsg msg;
+  Result<BatchMessage> message = fail("not decoded");
+};
+
+// Between the fetching-and-decoding thread and the applying one: at most `capacity` decoded
+// messages (each up to a batch of records) wait, so decoding runs one step ahead of the store
+// without holding more than a few batches in memory.
+class DecodedQueue {
+ public:
+  explicit DecodedQueue(std::size_t capacity) : capacity_(capacity) {}
+
+  // Waits for room; false if the applier quit (the item is handed back untouched), or if
+  // `touch_every` passed without room: then `touch` runs and the wait goes on.
+  template <class Touch>
+  bool push(Decoded& item, std::chrono::milliseconds touch_every, Touch&& touch) {
+    std::unique_lock lock(mutex_);
+    while (items_.size() >= capacity_ && !quit_) {
+      if (!not_full_.wait_for(lock, touch_every,
+                              [&] { return items_.size() < capacity_ || quit_; })) {
+        for (const Decoded& queued : items_) natsMsg_InProgress(queued.msg.get(), nullptr);
+        touch();
+      }
+    }
+    if (quit_) return false;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return true;
+  }
+  // The next item, or nullopt once the producer finished and everything was taken.
+  std::optional<Decoded> pop() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !items_.empty() || producer_done_; });
+    if (items_.empty()) return std::nullopt;
+    Decoded item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+  void producer_done() {
+    const std::lock_guard lock(mutex_);
+    producer_done_ = true;
+    not_empty_.notify_all();
+  }
+  // The applier stops taking items; the producer's next push fails. Returns what was queued.
+  std::deque<Decoded> quit() {
+    const std::lock_guard lock(mutex_);
+    quit_ = true;
+    not_full_.notify_all();
+    return std::exchange(items_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
+  std::deque<Decoded> items_;
+  std::size_t capacity_;
+  bool producer_done_ = false;
+  bool quit_ = false;
 };
 
 }  // namespace
@@ -139,39 +210,39 @@ Result<void> Consumer::setup() {
   }
 }
 
-Result<bool> Consumer::apply(std::string_view payload, std::string& reason) {
-  auto message = decode_message(payload);
-  if (!message) {
-    reason = message.error().message;
+Result<bool> Consumer::apply(Result<BatchMessage>& decoded, std::string& reason) {
+  if (!decoded) {
+    reason = decoded.error().message;
     return false;
   }
+  BatchMessage& message = *decoded;
   store::RunId run = 0;
-  if (const auto it = runs_.find(message->run_key); it != runs_.end()) {
+  if (const auto it = runs_.find(message.run_key); it != runs_.end()) {
     run = it->second;
   } else {
-    auto imported = store_.import_run(message->run_key, message->info);
+    auto imported = store_.import_run(message.run_key, message.info);
     if (!imported) return fail(imported.error());
     run = *imported;
-    runs_.emplace(message->run_key, run);
+    runs_.emplace(message.run_key, run);
   }
-  switch (message->kind) {
+  switch (message.kind) {
     case MessageKind::kBegin:
       break;
     case MessageKind::kBatch: {
       auto imported = store_.import_batch(
-          run, message_id(MessageKind::kBatch, message->run_key, message->seq), message->records);
+          run, message_id(MessageKind::kBatch, message.run_key, message.seq), message.records);
       if (!imported) return fail(imported.error());
       const std::lock_guard lock(counters_mutex_);
       if (*imported) {
         ++counters_.batches_imported;
-        counters_.records_imported += message->records.size();
+        counters_.records_imported += message.records.size();
       } else {
         ++counters_.batches_duplicate;
       }
       break;
     }
     case MessageKind::kEnd: {
-      if (auto ended = store_.import_end(run, message->summary, message->ended_at); !ended) {
+      if (auto ended = store_.import_end(run, message.summary, message.ended_at); !ended) {
         return fail(ended.error());
       }
       const std::lock_guard lock(counters_mutex_);
@@ -182,72 +253,104 @@ Result<bool> Consumer::apply(std::string_view payload, std::string& reason) {
   return true;
 }
 
+// Fetches and decodes on a thread of its own while this one applies, so the store's write of
+// one batch overlaps the decoding of the next; messages are still applied and acked one at a
+// time, in the order fetched.
 Result<void> Consumer::run() {
-  std::uint64_t idle = 0;
-  std::uint64_t applied = 0;
-  while (!stop_.load()) {
-    FetchedList fetched;
-    const natsStatus s = natsSubscription_Fetch(&fetched.list, subscription_->sub, options_.fetch,
-                                                options_.fetch_timeout_ms, nullptr);
-    if (s == NATS_TIMEOUT || (s == NATS_OK && fetched.list.Count == 0)) {
-      ++idle;
-      if (options_.max_idle_fetches != 0 && idle >= options_.max_idle_fetches) return {};
-      continue;
-    }
-    if (s != NATS_OK) {
-      // The connection is switching servers or the consumer's leader is moving: try again.
-      {
-        const std::lock_guard lock(counters_mutex_);
-        ++counters_.fetch_errors;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
-    }
-    idle = 0;
-    // A fetch holds up to `fetch` messages; applying them one after another can take longer
-    // than ack_wait_s on a slow store, and the server would then redeliver the tail while it
-    // is still waiting here. Telling the server they are in progress restarts their ack clock.
-    const std::int64_t touch_every_ms = std::max<std::int64_t>(options_.ack_wait_s * 1000 / 3, 1);
-    std::int64_t last_touch_ms = now_ms();
-    for (int i = 0; i < fetched.list.Count; ++i) {
-      if (stop_.load()) {
-        fetched.nak_rest();
-        return {};
-      }
-      if (now_ms() - last_touch_ms >= touch_every_ms) {
-        for (int j = i; j < fetched.list.Count; ++j) {
-          natsMsg_InProgress(fetched.list.Msgs[j], nullptr);
+  // A fetched message waits for its turn (in the fetched list, then in the queue); telling
+  // the server it is in progress restarts its ack clock, or it would be redelivered meanwhile.
+  const std::chrono::milliseconds touch_every(
+      std::max<std::int64_t>(options_.ack_wait_s * 1000 / 3, 1));
+  DecodedQueue queue(4);
+  std::deque<OwnedMsg> unsent;  // fetched, not yet queued; the fetcher's until it joins
+  std::atomic<bool> applier_quit{false};
+
+  std::thread fetcher([&] {
+    std::uint64_t idle = 0;
+    auto touch_unsent = [&] {
+      for (const OwnedMsg& msg : unsent) natsMsg_InProgress(msg.get(), nullptr);
+    };
+    while (!stop_.load() && !applier_quit.load()) {
+      if (unsent.empty()) {
+        natsMsgList list{};
+        const natsStatus s = natsSubscription_Fetch(&list, subscription_->sub, options_.fetch,
+                                                    options_.fetch_timeout_ms, nullptr);
+        if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+          natsMsgList_Destroy(&list);
+          ++idle;
+          if (options_.max_idle_fetches != 0 && idle >= options_.max_idle_fetches) break;
+          continue;
         }
-        last_touch_ms = now_ms();
+        if (s != NATS_OK) {
+          // The connection is switching servers or the consumer's leader is moving: again.
+          natsMsgList_Destroy(&list);
+          {
+            const std::lock_guard lock(counters_mutex_);
+            ++counters_.fetch_errors;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
+        }
+        idle = 0;
+        unsent = take_messages(list);
       }
-      natsMsg* msg = fetched.list.Msgs[i];
-      {
-        const std::lock_guard lock(counters_mutex_);
-        ++counters_.messages;
+      Decoded item{.msg = std::move(unsent.front())};
+      unsent.pop_front();
+      item.message = decode_message(
+          std::string_view(natsMsg_GetData(item.msg.get()),
+                           static_cast<std::size_t>(natsMsg_GetDataLength(item.msg.get()))));
+      if (!queue.push(item, touch_every, touch_unsent)) {
+        unsent.push_front(std::move(item.msg));
+        break;
       }
-      std::string reason;
-      auto ok = apply(std::string_view(natsMsg_GetData(msg),
-                                       static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                      reason);
-      if (!ok) {
-        fetched.acked_until = fetched.list.Count;  // unacked: redelivered after ack_wait_s
-        return fail("nats consumer: {}", ok.error().message);
-      }
-      ++applied;
-      if (options_.crash_after_messages != 0 && applied >= options_.crash_after_messages) {
-        fetched.acked_until = fetched.list.Count;  // a crash acks nothing more
-        return {};
-      }
-      if (*ok) {
-        natsMsg_Ack(msg, nullptr);
-      } else {
-        natsMsg_Term(msg, nullptr);
-        const std::lock_guard lock(counters_mutex_);
-        ++counters_.rejected;
-      }
-      fetched.acked_until = i + 1;
+    }
+    queue.producer_done();
+  });
+
+  // What is left when the applier ends: nak'ed for redelivery after stop(), or left unacked
+  // (redelivered after ack_wait_s) after a store error or the crash hook.
+  auto finish = [&](bool nak) {
+    applier_quit = true;
+    std::deque<Decoded> queued = queue.quit();
+    fetcher.join();
+    if (!nak) return;
+    for (const Decoded& item : queued) natsMsg_Nak(item.msg.get(), nullptr);
+    for (const OwnedMsg& msg : unsent) natsMsg_Nak(msg.get(), nullptr);
+  };
+
+  std::uint64_t applied = 0;
+  while (auto item = queue.pop()) {
+    if (stop_.load()) {
+      natsMsg_Nak(item->msg.get(), nullptr);
+      finish(true);
+      return {};
+    }
+    {
+      const std::lock_guard lock(counters_mutex_);
+      ++counters_.messages;
+    }
+    std::string reason;
+    auto ok = apply(item->message, reason);
+    if (!ok) {
+      finish(false);  // this one too stays unacked
+      return fail("nats consumer: {}", ok.error().message);
+    }
+    ++applied;
+    if (options_.crash_after_messages != 0 && applied >= options_.crash_after_messages) {
+      finish(false);  // a crash acks nothing more
+      return {};
+    }
+    if (*ok) {
+      natsMsg_Ack(item->msg.get(), nullptr);
+    } else {
+      natsMsg_Term(item->msg.get(), nullptr);
+      const std::lock_guard lock(counters_mutex_);
+      ++counters_.rejected;
     }
   }
+  // The fetcher ended (stop() while it fetched, or the idle limit): everything queued was
+  // applied; after stop() what it still held is nak'ed.
+  finish(stop_.load());
   return {};
 }
 

@@ -8,6 +8,10 @@
 // open() creates the stream (file storage, the duplicate window, `replicas`) if it does not
 // exist, and the durable consumer (explicit acks) if it does not exist.
 //
+// run() decodes on a second thread, one step ahead of the store (a few messages at most), so
+// decoding a batch overlaps the store's write of the previous one; messages are applied and
+// acked one at a time in the order fetched.
+//
 // A message that cannot be decoded is terminated (never redelivered) and counted in
 // `rejected`; a store error stops run() with that error and leaves the message unacked (it
 // is redelivered after ack_wait_s).
@@ -23,6 +27,8 @@
 #include "mamori/transport/transport_url.h"
 
 namespace mamori::transport {
+
+struct BatchMessage;
 
 namespace detail {
 class NatsConnection;
@@ -58,8 +64,8 @@ class Consumer {
  private:
   Consumer(ConsumerOptions options, store::Store& store);
   Result<void> setup();
-  // Applies one payload; false if it cannot be decoded (the reason in `reason`).
-  Result<bool> apply(std::string_view payload, std::string& reason);
+  // Applies one decoded payload; false if it could not be decoded (the reason in `reason`).
+  Result<bool> apply(Result<BatchMessage>& decoded, std::string& reason);
 
   ConsumerOptions options_;
   store::Store& store_;
