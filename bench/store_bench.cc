@@ -4,7 +4,8 @@
 //    a database of MAMORI_BENCH_RECORDS records (default 1,000,000), built once in /tmp and
 //    removed at exit unless MAMORI_BENCH_KEEP=1 (a kept file is reused by the next run).
 //  - BM_RecordToJsonLine / BM_RecordFromJsonLine: the record codec alone (…Reference: the
-//    nlohmann DOM reader; …Reused: the fast reader into one reused Record).
+//    nlohmann ordered_json writer and DOM reader; …Reused: the fast reader into one reused
+//    Record).
 //  - BM_ReadAll/<0|1>: every record of the large database, by pages of query() or by scan().
 // Run short: --benchmark_min_time=0.2
 
@@ -136,6 +137,16 @@ void BM_RecordToJsonLine(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_RecordToJsonLine);
+
+void BM_RecordToJsonLineReference(benchmark::State& state) {
+  const auto records = make_records(0, 1000);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sieve::record_to_json_line_reference(records[i++ % records.size()]));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RecordToJsonLineReference);
 
 void BM_RecordFromJsonLine(benchmark::State& state) {
   std::vector<std::string> lines;

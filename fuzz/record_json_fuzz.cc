@@ -2,7 +2,8 @@
 // an error or read into a Record that validates and survives write → read unchanged, with a
 // canonical line that is a fixed point. Differential as well: the fast single-pass reader
 // (record_json_reader.h) may only accept what the reference DOM reader accepts, reading the
-// same Record, and record_from_json_line must give the reference's verdict and message.
+// same Record, and record_from_json_line must give the reference's verdict and message; the
+// direct writer (record_json_writer.h) must write the reference writer's line.
 
 #include <bit>
 #include <cstddef>
@@ -51,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!identical(*record, *reference)) std::abort();
   if (!mamori::sieve::validate_record(*record)) std::abort();
   const std::string line = mamori::sieve::record_to_json_line(*record);
+  // The direct writer, whenever it writes, writes the reference's line.
+  if (line != mamori::sieve::record_to_json_line_reference(*record)) std::abort();
   // What the writer produces is always the fast reader's.
   Record canonical;
   if (!mamori::sieve::read_record_line_fast(line, canonical)) std::abort();

@@ -11,6 +11,7 @@
 #include "mamori/decode/app.h"
 #include "mamori/sieve/record_json_checks.h"
 #include "mamori/sieve/record_json_reader.h"
+#include "mamori/sieve/record_json_writer.h"
 
 namespace mamori::sieve {
 namespace {
@@ -524,6 +525,13 @@ Result<void> read_counters(const json& value, Record& record) {
 json record_to_json(const Record& record) { return build_json<json>(record); }
 
 std::string record_to_json_line(const Record& record) {
+  std::string line;
+  line.reserve(512);
+  if (write_record_line_fast(record, line)) return line;
+  return record_to_json_line_reference(record);
+}
+
+std::string record_to_json_line_reference(const Record& record) {
   return build_json<nlohmann::ordered_json>(record).dump(
       -1, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace);
 }

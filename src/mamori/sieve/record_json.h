@@ -60,8 +60,13 @@ namespace mamori::sieve {
 // The record as a JSON value. nlohmann::json sorts object keys; use record_to_json_line for
 // the canonical key order.
 nlohmann::json record_to_json(const Record& record);
-// The canonical compact line (no trailing newline), keys in the documented order.
+// The canonical compact line (no trailing newline), keys in the documented order. Records
+// whose every string is valid UTF-8 and whose measures are integers take a direct writer
+// (record_json_writer.h, several times faster); the rest, the reference below.
 std::string record_to_json_line(const Record& record);
+// The same, always through nlohmann::ordered_json: the reference the direct writer is tested
+// against.
+std::string record_to_json_line_reference(const Record& record);
 
 Result<Record> record_from_json(const nlohmann::json& json);
 // The checks record_from_json makes that an in-memory Record can fail (empty sensor, flow id
