@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // tests/browser/console.test: the web console in a real browser (Debian's Chromium, headless,
 // driven by playwright-core) against a real mamorid with demo data (start-console.mjs). Each
-// role logs in and sees only its pages; an operator files a 速報 and sees its deadlines; an
+// role logs in and sees only its pages; an operator files a 速報 and sees its deadlines, then a
+// 続報 and a 確報; a rate-limited login and an ended session are explained to the user; an
 // analyst opens a finding and its graph; an overseer verifies the ledger and downloads the
 // inspection report; an analyst without a purpose sees no records; an operator sees its filed
 // computers; an analyst opens an intelligence product and its provisions; an overseer sees the
@@ -304,7 +305,66 @@ test('an operator files a first report (速報), sees its deadlines, then adds a
       .waitFor();
     await row.locator('td').nth(3).filter({ hasText: ja['phase.interim'] }).waitFor();
     await shot(page, 'operator-interim-report');
+
+    // The 確報: choosing it asks for everything a final report needs.
+    await row.getByRole('button', { name: ja['incidents.add_report'] }).click();
+    const finalReport = page.locator('form.followup');
+    await finalReport.getByLabel(ja['incidents.phase']).selectOption('final');
+    await finalReport.getByText(ja['incidents.final_hint']).waitFor();
+    await finalReport.getByLabel(ja['incidents.reporter']).fill('CSIRT 当番');
+    await finalReport.getByLabel(ja['incidents.detected_at']).fill(tokyo);
+    await finalReport.getByLabel(ja['incidents.known']).fill('VPN 装置の脆弱性を悪用した侵入');
+    await finalReport.getByLabel(ja['incidents.cause']).fill('未修正の VPN 装置');
+    await finalReport.getByLabel(ja['incidents.service_impact']).fill('リモート接続を 2 時間停止');
+    await finalReport.getByLabel(ja['incidents.techniques']).fill('T1190, T1078');
+    await finalReport.getByLabel(ja['incidents.indicators']).fill('ip 203.0.113.7\ndomain vpn-update.example');
+    await finalReport.getByLabel(ja['incidents.measures']).fill('修正版を適用し、認証情報を再発行');
+    await shot(page, 'operator-final-report-form');
+    await finalReport.getByRole('button', { name: ja['incidents.submit_report'] }).click();
+    await page
+      .locator('p.filed[role=status]')
+      .filter({ hasText: ja['incidents.report_filed'].replace('{phase}', ja['phase.final']).replace(/（.*/, '') })
+      .waitFor();
+    await row.locator('td').nth(3).filter({ hasText: ja['phase.final'] }).waitFor();
+    await shot(page, 'operator-final-report');
     assert.deepEqual(await page.getByRole('alert').allTextContents(), []);
+  });
+});
+
+test('a rate-limited login says how long to wait', async () => {
+  await withPage('login-rate-limited', async ({ page }) => {
+    // The server's limiter (429 with Retry-After) is tested through the API; a real one here
+    // would lock the other tests' logins out of 127.0.0.1 for a minute. This is its answer.
+    await page.route('**/api/session', (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({
+          status: 429,
+          headers: { 'Retry-After': '42', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ error: 'too many login attempts', code: 'rate_limited' }),
+        })
+        : route.fallback());
+    await page.goto(`${installation.url}/`);
+    await page.getByLabel(ja['login.user']).fill('analyst');
+    await page.getByLabel(ja['login.password']).fill(installation.users.analyst.password);
+    await page.getByRole('button', { name: ja['login.submit'] }).click();
+    await page.getByRole('alert').filter({ hasText: ja['login.too_many'].replace('{seconds}', '42') }).waitFor();
+    assert.equal(await page.getByRole('navigation', { name: ja['nav.label'] }).count(), 0);
+    await shot(page, 'login-rate-limited');
+  });
+});
+
+test('a session that ends on the server sends the user back to the login with a note', async () => {
+  await withPage('session-expired', async ({ page, context }) => {
+    await login(page, 'analyst');
+    // The session cookie gone (as after its time or a logout elsewhere): the next request is
+    // refused with 401 and the console asks for a new login instead of failing the page.
+    await context.clearCookies();
+    await page.getByRole('navigation').getByRole('link', { name: ja['nav.findings'] }).click();
+    await page.getByRole('heading', { name: ja['login.heading'] }).waitFor();
+    await page.getByText(ja['session.expired']).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
+    await shot(page, 'session-expired');
+    await login(page, 'analyst');
   });
 });
 
