@@ -27,6 +27,7 @@ import {
   product,
   provision,
   purpose,
+  revisedTitlePrefix,
   roles,
   sourceDir,
   startConsole,
@@ -491,8 +492,22 @@ test('an analyst opens a product and sees its notes, parts, versions and provisi
     // The parts with their labels: the C2 address is selected communications information.
     await page.locator('table.parts tr[data-part]').first().waitFor();
     assert.ok(await page.locator('table.parts tr[data-part]').count() >= 1);
-    assert.ok(await page.locator('table.versions tr[aria-current=true]').count() === 1,
-      'the shown version is not marked');
+    // The latest version (2, the revision) is shown; version 1, the one provided, can be opened.
+    const title = page.locator('dd[data-field=title]');
+    assert.ok((await title.textContent()).startsWith(revisedTitlePrefix));
+    assert.equal(await page.locator('table.versions tbody tr').count(), 2);
+    assert.equal(await page.locator('table.versions tr[aria-current=true]').getAttribute('data-version'), '2');
+    await page.locator('table.versions tr[data-version="1"]')
+      .getByRole('button', { name: ja['product.show_version'].replace('{n}', '1') }).click();
+    const older = ja['product.older_shown'].replace('{n}', '1').replace('{latest}', '2');
+    await page.getByRole('status').filter({ hasText: older }).waitFor();
+    await page.locator('table.versions tr[data-version="1"][aria-current=true]').waitFor();
+    assert.ok(!(await title.textContent()).startsWith(revisedTitlePrefix));
+    await page.locator('dd[data-field=version]').filter({ hasText: ja['product.version_n'].replace('{n}', '1') }).waitFor();
+    await shot(page, 'analyst-product-version-1');
+    await page.getByRole('button', { name: ja['product.show_latest'] }).click();
+    await page.locator('table.versions tr[data-version="2"][aria-current=true]').waitFor();
+    assert.equal(await page.getByRole('status').filter({ hasText: older }).count(), 0);
 
     // The provision made from the CLI: recipient, class, tier and its ledger entry.
     const provisions = page.locator('section[aria-labelledby=product-provisions] table.provisions tbody tr');

@@ -26,7 +26,9 @@ export const organisation = 'org-demo';
 export const organisationName = '試験電力株式会社';
 
 // The demo's intelligence product and the provision made of it (console.test.mjs checks both).
+// Version 2 revises the title (this prefix) after the provision was made of version 1.
 export const product = 'apt-demo';
+export const revisedTitlePrefix = '改訂: ';
 export const provision = {
   recipient: 'kanto-isac',
   recipientClass: 'council_member',
@@ -238,7 +240,8 @@ export async function startConsole({
       '--file', at('first-report.json')], 'incidents report');
 
     // An intelligence product (T1, written by the analyst) provided once, to a council member
-    // at T2, so that the product, its versions and a provision on the ledger exist.
+    // at T2, then revised, so that the product, two versions and a provision on the ledger
+    // exist.
     writeFileSync(at('product.json'), JSON.stringify(demoProduct(iso(now))));
     run(['intel', 'product', 'put', ...cfg, ...as('analyst'), at('product.json')], 'intel product put');
     const provided = JSON.parse(run(['intel', 'provide', product, ...cfg, ...as('analyst'),
@@ -247,6 +250,11 @@ export async function startConsole({
       provision.legalBasis, '--purpose', purpose, '--json'], 'intel provide'));
     // The provision.made entry's sequence number, which the console must show.
     const provisionSeq = provided.ledger_seq;
+    // A revision after the provision: the product has two versions, the provision is of the
+    // first.
+    writeFileSync(at('product-2.json'),
+      JSON.stringify({ ...demoProduct(iso(now)), title: `${revisedTitlePrefix}${demoProduct(iso(now)).title}` }));
+    run(['intel', 'product', 'put', ...cfg, ...as('analyst'), at('product-2.json')], 'intel product put (revision)');
 
     // A signed tree head for the overseer to see.
     run(['ledger', 'head', ...cfg, '--out', at('head.json')], 'ledger head');

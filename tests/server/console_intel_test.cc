@@ -135,6 +135,25 @@ TEST_F(ConsoleReadTest, ProductsAndProvisionsAsStoredWithoutTheContentHandedOver
   ASSERT_EQ(detail["provisions"].size(), 2u);
   EXPECT_EQ(detail["provisions"][0]["recipient_id"], "nisc");
 
+  // An earlier version whole, with the same history and provisions; a version that does not
+  // exist is 404, one that is not a positive integer 400 naming the parameter.
+  const json earlier = get_ok("/api/products/apt-sample?version=1", "analyst");
+  EXPECT_EQ(earlier["product"]["version"], 1);
+  EXPECT_EQ(earlier["product"]["title"], intel::testing::sample_product().title);
+  EXPECT_EQ(earlier["versions"], detail["versions"]);
+  EXPECT_EQ(earlier["provisions"], detail["provisions"]);
+  EXPECT_EQ(get_ok("/api/products/apt-sample?version=2", "analyst")["product"], detail["product"]);
+  auto unknown = env.call("GET", "/api/products/apt-sample?version=3", env.bearer("analyst"));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  for (const char* bad : {"0", "-1", "x", "", "1x", "4294967296"}) {
+    auto refused = env.call("GET", std::string("/api/products/apt-sample?version=") + bad,
+                            env.bearer("analyst"));
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << bad;
+    EXPECT_EQ(json::parse(refused->body)["error"]["field"], "version") << bad;
+  }
+
   const json all = get_ok("/api/provisions", "overseer");
   ASSERT_EQ(all["provisions"].size(), 2u) << all.dump();
   const json& first = all["provisions"][0];

@@ -304,7 +304,10 @@ async function api(req, res, url, session, cookie) {
     case 'GET /api/products/{id}': {
       const id = decodeURIComponent(url.pathname.split('/').pop());
       if (id !== product.id) return fail(res, 404, 'not_found', 'no such product', '成果物がありません');
-      return send(res, 200, { product, versions: productVersions, provisions });
+      if (!url.searchParams.has('version')) return send(res, 200, { product, versions: productVersions, provisions });
+      const version = productVersions.find((v) => String(v.version) === url.searchParams.get('version'));
+      if (!version) return fail(res, 404, 'not_found', 'no such version', '該当する版がありません');
+      return send(res, 200, { product: { ...product, ...version }, versions: productVersions, provisions });
     }
     case 'GET /api/provisions': {
       const productId = url.searchParams.get('product');

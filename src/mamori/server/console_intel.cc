@@ -72,11 +72,11 @@ Result<json> list_products(const std::string& config_path) {
 }
 
 Result<std::optional<json>> product_detail(const std::string& config_path,
-                                           const std::string& product_id) {
+                                           const std::string& product_id, std::uint32_t version) {
   auto storage = open_to_read(config_path);
   if (!storage) return fail(storage.error());
   if (!*storage) return std::optional<json>();
-  auto product = (*storage)->product(product_id);
+  auto product = (*storage)->product(product_id, version);
   if (!product) return fail(product.error());
   if (!*product) return std::optional<json>();
   auto versions = (*storage)->product_versions(product_id);

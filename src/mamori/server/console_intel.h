@@ -6,6 +6,7 @@
 // provision.made entries record, without the content handed over, for the overseer too. A GET
 // creates nothing: before the database exists every list is empty.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -19,10 +20,12 @@ namespace mamori::server {
 // each, by id.
 Result<nlohmann::json> list_products(const std::string& config_path);
 
-// {"product": intel::product_to_json(latest), "versions": [{"version", "title", "author",
-// "created_at"}], "provisions": [as list_provisions, of this product]}; none if unknown.
+// {"product": intel::product_to_json(that version), "versions": [{"version", "title",
+// "author", "created_at"}], "provisions": [as list_provisions, of this product, every
+// version]}; `version` 0 is the latest; none if the product or that version is unknown.
 Result<std::optional<nlohmann::json>> product_detail(const std::string& config_path,
-                                                     const std::string& product_id);
+                                                     const std::string& product_id,
+                                                     std::uint32_t version = 0);
 
 // {"provisions": [{"ledger_seq", "at", "recipient_id", "recipient_class",
 // "recipient_class_ja", "product_id", "product_version", "type", "tier", "legal_basis",

@@ -226,7 +226,7 @@ struct ConsoleServer::Impl {
       case RouteId::products_list:
         return send_intel(res, list_products(installation->config_path));
       case RouteId::product_get:
-        return product(res, match->params.at(0));
+        return product(req, res, match->params.at(0));
       case RouteId::provisions:
         return send_intel(res,
                           list_provisions(installation->config_path, req.get_param_value("product"),
@@ -691,12 +691,23 @@ struct ConsoleServer::Impl {
     send_json(res, 200, *read);
   }
 
-  void product(httplib::Response& res, const std::string& id) {
-    auto detail = product_detail(installation->config_path, id);
+  // ?version=N shows an earlier version; without it, the latest.
+  void product(const httplib::Request& req, httplib::Response& res, const std::string& id) {
+    std::uint32_t version = 0;
+    if (req.has_param("version")) {
+      const std::string text = req.get_param_value("version");
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
+      if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+          version == 0) {
+        return send_error(res, 400, "invalid_parameter", "version must be a positive integer",
+                          "版は正の整数で指定してください", "version");
+      }
+    }
+    auto detail = product_detail(installation->config_path, id, version);
     if (!detail) return send_intel(res, fail(detail.error()));
     if (!*detail) {
-      return send_error(res, 404, "not_found", "no such intelligence product",
-                        "該当する情報成果物がありません");
+      return send_error(res, 404, "not_found", "no such intelligence product or version",
+                        "該当する情報成果物または版がありません");
     }
     send_json(res, 200, **detail);
   }

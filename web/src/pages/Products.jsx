@@ -1,8 +1,9 @@
 // web/src/pages/Products: intelligence products (総合整理分析情報). The list holds the latest
-// version of each product (GET /api/products); a product's page (GET /api/products/{id}) shows
-// the stored T1 product whole — its facts, the audience notes (those in the display language
+// version of each product (GET /api/products); a product's page (GET /api/products/{id}, any
+// earlier version with ?version=N, chosen from its history) shows the stored T1 product whole — its facts, the audience notes (those in the display language
 // first), the labelled parts — with its versions and the provisions made of it. Analysts and
 // admins only: T1 holds what no other tier may.
+import { useState } from 'preact/hooks';
 import { formatTime, useI18n } from '../i18n.js';
 import { useApiData } from '../useApiData.js';
 import { named } from '../labels.js';
@@ -173,7 +174,8 @@ function Parts({ parts }) {
   );
 }
 
-function Versions({ versions, shown }) {
+// Every version; each but the one shown has a button that shows it.
+function Versions({ versions, shown, onShow }) {
   const { t, lang } = useI18n();
   return (
     <table class="versions">
@@ -184,6 +186,7 @@ function Versions({ versions, shown }) {
           <th scope="col">{t('products.col.title')}</th>
           <th scope="col">{t('products.col.author')}</th>
           <th scope="col">{t('products.col.created_at')}</th>
+          <th scope="col">{t('product.col.actions')}</th>
         </tr>
       </thead>
       <tbody>
@@ -200,6 +203,13 @@ function Versions({ versions, shown }) {
             <td class="wrap">{version.title}</td>
             <td>{version.author}</td>
             <td class="time">{formatTime(version.created_at, lang)}</td>
+            <td>
+              {version.version !== shown && (
+                <button type="button" class="secondary" onClick={() => onShow(version.version)}>
+                  {t('product.show_version', { n: version.version })}
+                </button>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -209,10 +219,13 @@ function Versions({ versions, shown }) {
 
 export function Product({ api, id }) {
   const { t } = useI18n();
-  const { data, error, loading } = useApiData(api, `/api/products/${encodeURIComponent(id)}`);
+  const [version, setVersion] = useState(null); // null: the latest
+  const query = version === null ? '' : `?version=${version}`;
+  const { data, error, loading } = useApiData(api, `/api/products/${encodeURIComponent(id)}${query}`);
   const product = data?.product;
   const provisions = data?.provisions ?? [];
   const versions = data?.versions ?? [];
+  const latest = versions.length > 0 ? versions[versions.length - 1].version : null;
   return (
     <section aria-labelledby="product-heading">
       <p>
@@ -223,6 +236,14 @@ export function Product({ api, id }) {
       {loading && <Loading />}
       {product && (
         <>
+          {latest !== null && product.version !== latest && (
+            <p class="note" role="status">
+              {t('product.older_shown', { n: product.version, latest })}{' '}
+              <button type="button" class="secondary" onClick={() => setVersion(null)}>
+                {t('product.show_latest')}
+              </button>
+            </p>
+          )}
           <section class="panel" aria-labelledby="product-facts">
             <h2 id="product-facts">{t('product.facts')}</h2>
             <Facts product={product} />
@@ -240,7 +261,7 @@ export function Product({ api, id }) {
             {versions.length === 0 ? (
               <p>{t('common.none')}</p>
             ) : (
-              <Versions versions={versions} shown={product.version} />
+              <Versions versions={versions} shown={product.version} onShow={setVersion} />
             )}
           </section>
           <section class="panel" aria-labelledby="product-provisions">
