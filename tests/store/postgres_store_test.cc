@@ -108,10 +108,10 @@ TEST(PostgresStore, ConcurrentFirstOpensMigrateOnce) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(server().psql("SELECT count(*), max(version) FROM schema_version", database), "1|2\n");
+  EXPECT_EQ(server().psql("SELECT count(*), max(version) FROM schema_version", database), "1|3\n");
 }
 
-TEST(PostgresStore, Version1StoreGetsItsRecordCountsFromTheRecords) {
+TEST(PostgresStore, Version1StoreGetsItsRecordCountsFromTheRecordsAndBrinIndexes) {
   const SystemClock clock;
   const std::string database = server().create_database();
   auto records = make_records(0, 40, 11);
@@ -127,7 +127,16 @@ TEST(PostgresStore, Version1StoreGetsItsRecordCountsFromTheRecords) {
   server().psql("DROP TABLE record_counts; UPDATE schema_version SET version = 1", database);
   auto store = open_or_fail(database, clock);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(server().psql("SELECT max(version) FROM schema_version", database), "2\n");
+  EXPECT_EQ(server().psql("SELECT max(version) FROM schema_version", database), "3\n");
+  // Version 3: expires_at and run_id by BRIN, on the table and on its existing partition.
+  EXPECT_EQ(
+      server().psql("SELECT string_agg(DISTINCT a.amname, ',') FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                    "JOIN pg_attribute t ON t.attrelid = i.indrelid AND t.attnum = i.indkey[0] "
+                    "WHERE t.attname IN ('expires_at', 'run_id') "
+                    "AND i.indrelid::regclass::text LIKE 'records%'",
+                    database),
+      "brin\n");
   auto counts = store->record_counts(0, std::int64_t{1} << 40);
   ASSERT_TRUE(counts) << counts.error().message;
   std::uint64_t total = 0;

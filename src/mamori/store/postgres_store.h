@@ -18,8 +18,9 @@
 //    record keeps ingest to one COPY; SQLite uses a separate matches table);
 //  - `records` is partitioned by RANGE over first_seen, one partition per UTC day
 //    (records_YYYYMMDD), created on demand before a batch that needs it. first_seen is the
-//    key because since/until queries prune partitions; retention goes by expires_at (indexed
-//    in every partition), which is not the partition key, so retention DELETEs rows and then
+//    key because since/until queries prune partitions; retention goes by expires_at (a BRIN
+//    index in every partition, as run_id: both grow with the write order), which is not the
+//    partition key, so retention DELETEs rows and then
 //    drops the partitions it emptied.
 //  - record ids come from one sequence; run ids from an identity column. No foreign key from
 //    records to runs (a per-row check would halve ingest); the store checks the run instead.
