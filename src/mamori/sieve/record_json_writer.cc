@@ -163,34 +163,36 @@ void write_direction(LineWriter& w, const std::array<std::uint64_t, 2>& values) 
   w.close('}');
 }
 
-void write_dns(LineWriter& w, const std::vector<DnsEntry>& entries) {
+// `[item,…]` of the first `cap` items, each written by `write_item`.
+template <class Item, class WriteItem>
+void write_array(LineWriter& w, const std::vector<Item>& items, std::size_t cap,
+                 WriteItem&& write_item) {
   w.open('[');
-  const std::size_t count = std::min(entries.size(), kMaxDnsEntries);
+  const std::size_t count = std::min(items.size(), cap);
   for (std::size_t i = 0; i < count; ++i) {
-    const DnsEntry& entry = entries[i];
     w.element();
-    w.open('{');
-    w.key("name");
-    w.string(entry.name);
-    w.key("type");
-    w.number(entry.type);
-    w.key("rcode");
-    if (entry.rcode) {
-      w.number(*entry.rcode);
-    } else {
-      w.null();
-    }
-    w.key("answers");
-    w.open('[');
-    const std::size_t answers = std::min(entry.answers.size(), decode::kMaxDnsAnswers);
-    for (std::size_t a = 0; a < answers; ++a) {
-      w.element();
-      w.string(address_text(entry.answers[a], entry.answers_pseudonym_epoch));
-    }
-    w.close(']');
-    w.close('}');
+    write_item(items[i]);
   }
   w.close(']');
+}
+
+void write_dns_entry(LineWriter& w, const DnsEntry& entry) {
+  w.open('{');
+  w.key("name");
+  w.string(entry.name);
+  w.key("type");
+  w.number(entry.type);
+  w.key("rcode");
+  if (entry.rcode) {
+    w.number(*entry.rcode);
+  } else {
+    w.null();
+  }
+  w.key("answers");
+  write_array(w, entry.answers, decode::kMaxDnsAnswers, [&](const IpAddress& answer) {
+    w.string(address_text(answer, entry.answers_pseudonym_epoch));
+  });
+  w.close('}');
 }
 
 void write_tls(LineWriter& w, const std::optional<TlsInfo>& tls) {
@@ -202,12 +204,8 @@ void write_tls(LineWriter& w, const std::optional<TlsInfo>& tls) {
   w.key("sni");
   w.string(tls->sni);
   w.key("alpn");
-  w.open('[');
-  for (const auto& protocol : tls->alpn) {
-    w.element();
-    w.string(protocol);
-  }
-  w.close(']');
+  write_array(w, tls->alpn, tls->alpn.size(),
+              [&](const std::string& protocol) { w.string(protocol); });
   w.key("version");
   w.string(tls->version);
   w.key("ja3");
@@ -219,21 +217,15 @@ void write_tls(LineWriter& w, const std::optional<TlsInfo>& tls) {
   w.close('}');
 }
 
-void write_http(LineWriter& w, const std::vector<HttpInfo>& requests) {
-  w.open('[');
-  const std::size_t count = std::min(requests.size(), kMaxHttpEntries);
-  for (std::size_t i = 0; i < count; ++i) {
-    w.element();
-    w.open('{');
-    w.key("method");
-    w.string(requests[i].method);
-    w.key("host");
-    w.string(requests[i].host);
-    w.key("user_agent");
-    w.string(requests[i].user_agent);
-    w.close('}');
-  }
-  w.close(']');
+void write_http_entry(LineWriter& w, const HttpInfo& request) {
+  w.open('{');
+  w.key("method");
+  w.string(request.method);
+  w.key("host");
+  w.string(request.host);
+  w.key("user_agent");
+  w.string(request.user_agent);
+  w.close('}');
 }
 
 // Declines (the writer's ok() turns false) a measure the reference writes its own way: a
@@ -256,29 +248,22 @@ void write_measured(LineWriter& w, const std::vector<Measure>& measured) {
   w.close('}');
 }
 
-void write_matches(LineWriter& w, const std::vector<Match>& matches) {
-  w.open('[');
-  const std::size_t count = std::min(matches.size(), kMaxMatches);
-  for (std::size_t i = 0; i < count; ++i) {
-    const Match& match = matches[i];
-    w.element();
-    w.open('{');
-    w.key("rule");
-    w.string(match.rule);
-    w.key("kind");
-    w.string(to_string(match.kind));
-    if (match.kind == RuleKind::bytes) {
-      const std::size_t length = std::min(match.command.size(), kMaxCommandBytes);
-      w.key("command_hex");
-      w.hex(std::span(match.command.data(), length));
-    }
-    if (is_behaviour(match.kind)) {
-      w.key("measured");
-      write_measured(w, match.measured);
-    }
-    w.close('}');
+void write_match(LineWriter& w, const Match& match) {
+  w.open('{');
+  w.key("rule");
+  w.string(match.rule);
+  w.key("kind");
+  w.string(to_string(match.kind));
+  if (match.kind == RuleKind::bytes) {
+    const std::size_t length = std::min(match.command.size(), kMaxCommandBytes);
+    w.key("command_hex");
+    w.hex(std::span(match.command.data(), length));
   }
-  w.close(']');
+  if (is_behaviour(match.kind)) {
+    w.key("measured");
+    write_measured(w, match.measured);
+  }
+  w.close('}');
 }
 
 }  // namespace
@@ -312,13 +297,15 @@ bool write_record_line_fast(const Record& record, std::string& out) {
   w.key("tcp_flags");
   w.string(tcp_flags_string(record.tcp_flags));
   w.key("dns");
-  write_dns(w, record.dns);
+  write_array(w, record.dns, kMaxDnsEntries,
+              [&](const DnsEntry& entry) { write_dns_entry(w, entry); });
   w.key("tls");
   write_tls(w, record.tls);
   w.key("http");
-  write_http(w, record.http);
+  write_array(w, record.http, kMaxHttpEntries,
+              [&](const HttpInfo& request) { write_http_entry(w, request); });
   w.key("matches");
-  write_matches(w, record.matches);
+  write_array(w, record.matches, kMaxMatches, [&](const Match& match) { write_match(w, match); });
   w.close('}');
   if (!w.ok()) out.resize(start);
   return w.ok();
