@@ -243,7 +243,7 @@ struct CopyBatch {
   }
   // Hands the rows to `copy_in` in pieces of about 64 KiB.
   std::function<bool(std::string&)> pieces() const {
-    static constexpr std::size_t kPiece = 64 * 1024;
+    static constexpr std::size_t kPiece = std::size_t{64} * 1024;
     return [this, offset = std::size_t{0}](std::string& piece) mutable {
       if (!deferred) {
         const std::size_t size = std::min(kPiece, rows.size() - offset);
