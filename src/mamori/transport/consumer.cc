@@ -67,8 +67,9 @@ class DecodedQueue {
  public:
   explicit DecodedQueue(std::size_t capacity) : capacity_(capacity) {}
 
-  // Waits for room; false if the applier quit (the item is handed back untouched), or if
-  // `touch_every` passed without room: then `touch` runs and the wait goes on.
+  // Waits for room, marking the waiting messages in progress (the queued ones, and through
+  // `touch` the caller's) every `touch_every`; false if the applier quit (the item stays the
+  // caller's).
   template <class Touch>
   bool push(Decoded& item, std::chrono::milliseconds touch_every, Touch&& touch) {
     std::unique_lock lock(mutex_);
