@@ -63,6 +63,11 @@ void append_utf8(std::string& out, char32_t code) {
 std::size_t first_invalid_utf8(std::string_view text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
+    // ASCII, most of every text checked here (record fields, names), needs no decoding.
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
     const std::size_t at = pos;
     if (!decode_utf8(text, pos)) return at;
   }

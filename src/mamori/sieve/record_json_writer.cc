@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "mamori/core/utf8.h"
 #include "mamori/decode/app.h"
 #include "mamori/sieve/record_json_checks.h"
 
@@ -17,41 +18,6 @@ namespace {
 
 using record_json_checks::kHexDigits;
 
-// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
-// above U+10FFFF), the text the reference passes through unchanged.
-bool valid_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    auto continuation = [&](std::ptrdiff_t at, unsigned char low = 0x80,
-                            unsigned char high = 0xbf) {
-      return end - p > at && p[at] >= low && p[at] <= high;
-    };
-    if (c >= 0xc2 && c <= 0xdf) {
-      if (!continuation(1)) return false;
-      p += 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      const unsigned char low = c == 0xe0 ? 0xa0 : 0x80;
-      const unsigned char high = c == 0xed ? 0x9f : 0xbf;
-      if (!continuation(1, low, high) || !continuation(2)) return false;
-      p += 3;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      const unsigned char low = c == 0xf0 ? 0x90 : 0x80;
-      const unsigned char high = c == 0xf4 ? 0x8f : 0xbf;
-      if (!continuation(1, low, high) || !continuation(2) || !continuation(3)) return false;
-      p += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Builds one line; `ok` turns false at the first value the reference must write instead.
 class LineWriter {
  public:
@@ -59,7 +25,7 @@ class LineWriter {
   bool ok() const { return ok_; }
 
   void string(std::string_view text) {
-    if (!valid_utf8(text)) {
+    if (!is_valid_utf8(text)) {  // core/utf8.h: the RFC 3629 text the reference keeps as is
       ok_ = false;
       return;
     }
