@@ -57,7 +57,7 @@ std::deque<OwnedMsg> take_messages(natsMsgList& list) {
 // A fetched message, decoded ahead of the store.
 struct Decoded {
   OwnedMsg msg;
-  Result<BatchMessage> message = fail("not decoded");
+  Result<BatchMessage> message;
 };
 
 // Between the fetching-and-decoding thread and the applying one: at most `capacity` decoded
@@ -295,11 +295,11 @@ Result<void> Consumer::run() {
         idle = 0;
         unsent = take_messages(list);
       }
-      Decoded item{.msg = std::move(unsent.front())};
+      natsMsg* next = unsent.front().get();
+      auto decoded = decode_message(std::string_view(
+          natsMsg_GetData(next), static_cast<std::size_t>(natsMsg_GetDataLength(next))));
+      Decoded item{.msg = std::move(unsent.front()), .message = std::move(decoded)};
       unsent.pop_front();
-      item.message = decode_message(
-          std::string_view(natsMsg_GetData(item.msg.get()),
-                           static_cast<std::size_t>(natsMsg_GetDataLength(item.msg.get()))));
       if (!queue.push(item, touch_every, touch_unsent)) {
         unsent.push_front(std::move(item.msg));
         break;
