@@ -92,6 +92,7 @@ TEST_P(GovernanceStorageConformance, EmptyStorageHasNothing) {
   EXPECT_TRUE(must(storage().users(), "users").empty());
   EXPECT_EQ(must(storage().find_user("alice"), "find"), std::nullopt);
   EXPECT_EQ(must(storage().find_token_user(kDigest), "find token"), std::nullopt);
+  EXPECT_EQ(must(storage().find_token_owner(kDigest), "find token owner"), std::nullopt);
   EXPECT_TRUE(must(storage().consents(), "consents").empty());
 }
 
@@ -160,6 +161,13 @@ TEST_P(GovernanceStorageConformance, TokensMapToTheirUsers) {
   EXPECT_EQ(must(storage().find_token_user(other), "find"), std::optional<std::string>("bob"));
   EXPECT_EQ(must(storage().find_token_user(third), "find"), std::optional<std::string>("alice"));
   EXPECT_EQ(must(storage().find_token_user(std::string(64, 'c')), "find unknown"), std::nullopt);
+  const auto alice = must(storage().find_token_owner(third), "owner");
+  ASSERT_TRUE(alice);
+  expect_same(*alice, user("alice", Role::analyst));
+  const auto bob = must(storage().find_token_owner(other), "owner");
+  ASSERT_TRUE(bob);
+  expect_same(*bob, user("bob", Role::overseer));
+  EXPECT_EQ(must(storage().find_token_owner(std::string(64, 'c')), "unknown owner"), std::nullopt);
 
   auto duplicate = storage().add_token("bob", kDigest, kAt);
   ASSERT_FALSE(duplicate);
@@ -172,6 +180,53 @@ TEST_P(GovernanceStorageConformance, TokensMapToTheirUsers) {
   EXPECT_NE(orphan.error().message.find("nobody"), std::string::npos) << orphan.error().message;
   EXPECT_EQ(orphan.error().message.find(std::string(64, 'd')), std::string::npos);
   EXPECT_EQ(must(storage().find_token_user(std::string(64, 'd')), "orphan"), std::nullopt);
+  EXPECT_EQ(must(storage().find_token_owner(std::string(64, 'd')), "orphan"), std::nullopt);
+}
+
+TEST_P(GovernanceStorageConformance, TokenOwnerIsTheUserAsStoredNow) {
+  must(storage().add_user(user("alice", Role::analyst)), "add alice");
+  must(storage().add_token("alice", kDigest, kAt), "token alice");
+  must(storage().set_disabled("alice", true), "disable");
+  must(storage().set_password("alice", "$argon2id$new"), "set_password");
+  auto owner = must(storage().find_token_owner(kDigest), "disabled owner");
+  ASSERT_TRUE(owner);  // a disabled owner is found; refusing it is the caller's decision
+  EXPECT_TRUE(owner->disabled);
+  EXPECT_EQ(owner->password_hash, "$argon2id$new");
+  must(storage().set_disabled("alice", false), "enable");
+  owner = must(storage().find_token_owner(kDigest), "enabled owner");
+  ASSERT_TRUE(owner);
+  EXPECT_FALSE(owner->disabled);
+}
+
+// Lookups, found or not, leave nothing open that would keep this connection on an old
+// snapshot: what another connection (or process: `mamori users disable`) commits shows at once.
+TEST_P(GovernanceStorageConformance, LookupsSeeAnotherConnectionsChangesAtOnce) {
+  if (!GetParam().shared) GTEST_SKIP() << "backend has no second connection";
+  must(storage().add_user(user("alice", Role::analyst)), "add alice");
+  must(storage().add_token("alice", kDigest, kAt), "token alice");
+  auto opened = factory_->open();
+  ASSERT_TRUE(opened) << opened.error().message;
+  governance::GovernanceStorage& other = **opened;
+  const auto look = [&](bool disabled) {
+    for (int round = 0; round < 2; ++round) {  // twice: the second use of each lookup counts too
+      auto by_name = must(storage().find_user("alice"), "find_user");
+      ASSERT_TRUE(by_name);
+      EXPECT_EQ(by_name->disabled, disabled);
+      EXPECT_EQ(must(storage().find_token_user(kDigest), "find_token_user"),
+                std::optional<std::string>("alice"));
+      auto owner = must(storage().find_token_owner(kDigest), "find_token_owner");
+      ASSERT_TRUE(owner);
+      EXPECT_EQ(owner->disabled, disabled);
+      EXPECT_EQ(must(storage().find_user("bob"), "unknown"), std::nullopt);
+    }
+  };
+  look(false);
+  must(other.set_disabled("alice", true), "disable through the other connection");
+  look(true);
+  must(other.set_disabled("alice", false), "enable through the other connection");
+  look(false);
+  must(other.add_user(user("bob", Role::overseer)), "add bob through the other connection");
+  EXPECT_TRUE(must(storage().find_user("bob"), "bob"));
 }
 
 TEST_P(GovernanceStorageConformance, ConsentsRoundTripInOrder) {

@@ -140,6 +140,39 @@ TEST(SqliteOversightStorage, ReadOnlyLedgerReadsButNeverAppends) {
   EXPECT_FALSE((*governance_reader)->add_user({.name = "alice"}));
 }
 
+// The console's readers (open_governance_reader): read-only, and their lookups hold no read
+// transaction between calls, so a checkpoint of the writing side empties the WAL completely.
+TEST(SqliteOversightStorage, GovernanceReaderSeesWritesAndNeverHoldsBackACheckpoint) {
+  TempDir dir;
+  const std::string url = "sqlite:" + dir.file("store.db");
+  auto writer = open_governance_storage(url);
+  ASSERT_TRUE(writer) << writer.error().message;
+  const std::string digest(64, 'a');
+  ASSERT_TRUE((*writer)->add_user({.name = "alice", .role = governance::Role::analyst}));
+  ASSERT_TRUE((*writer)->add_token("alice", digest, Timestamp::from_seconds(1)));
+  auto reader = open_governance_reader(url + "?sync=normal");
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto owner = (*reader)->find_token_owner(digest);
+  ASSERT_TRUE(owner && *owner) << (owner ? "no owner" : owner.error().message);
+  EXPECT_FALSE((*owner)->disabled);
+  ASSERT_TRUE((*reader)->find_token_user(digest));
+  ASSERT_TRUE((*reader)->find_user("alice"));
+
+  ASSERT_TRUE((*writer)->set_disabled("alice", true));
+  // wal_checkpoint(TRUNCATE) answers busy = 0 only when no reader holds a snapshot.
+  RawDb raw(dir.file("store.db"));
+  EXPECT_EQ(raw.text("PRAGMA wal_checkpoint(TRUNCATE)"), "0");
+  owner = (*reader)->find_token_owner(digest);
+  ASSERT_TRUE(owner && *owner);
+  EXPECT_TRUE((*owner)->disabled);
+  EXPECT_EQ(raw.text("PRAGMA wal_checkpoint(TRUNCATE)"), "0");
+
+  EXPECT_FALSE((*reader)->add_user({.name = "mallory", .role = governance::Role::admin}));
+  EXPECT_FALSE((*reader)->set_disabled("alice", false));
+  auto memory = open_governance_reader("sqlite::memory:");
+  EXPECT_FALSE(memory);
+}
+
 TEST(SqliteOversightStorage, UrlErrorsNeverEchoCredentials) {
   auto ledger_storage = open_ledger_storage("postgres://user:secret@db/mamori");
   ASSERT_FALSE(ledger_storage);

@@ -26,6 +26,8 @@ class GovernanceStorage {
                                  Timestamp created_at) = 0;
   // The user a token digest belongs to, if any.
   virtual Result<std::optional<std::string>> find_token_user(const std::string& digest_hex) = 0;
+  // That user as stored now (disabled or not): find_token_user, then find_user, in one lookup.
+  virtual Result<std::optional<User>> find_token_owner(const std::string& digest_hex) = 0;
 
   virtual Result<void> add_consent(const Consent& consent) = 0;  // error if the id exists
   virtual Result<std::vector<Consent>> consents() = 0;

@@ -13,10 +13,46 @@ using governance::User;
 using sqlite::Database;
 using sqlite::Statement;
 
+constexpr std::string_view kUserColumns =
+    "users.name, users.role, users.password_hash, users.created_at, users.disabled";
+
+// Rewinds a cached statement on every way out of a lookup, so that no read transaction stays
+// open between calls: in WAL mode one would hold back checkpoints and keep this connection from
+// seeing what other connections (the mamori command in another process) commit.
+class Rewind {
+ public:
+  explicit Rewind(Statement& statement) : statement_(statement) {}
+  ~Rewind() { statement_.reset(); }
+  Rewind(const Rewind&) = delete;
+  Rewind& operator=(const Rewind&) = delete;
+
+ private:
+  Statement& statement_;
+};
+
 class SqliteGovernanceStorage final : public governance::GovernanceStorage {
  public:
   SqliteGovernanceStorage(std::string path, Database db)
       : path_(std::move(path)), db_(std::move(db)) {}
+
+  // The lookups every console request makes are compiled once per connection.
+  Result<void> prepare_statements() {
+    auto by_name =
+        db_.prepare(fmt::format("SELECT {} FROM users WHERE name = ?1", kUserColumns), true);
+    if (!by_name) return fail(by_name.error());
+    find_user_ = std::move(*by_name);
+    auto token_user = db_.prepare("SELECT user FROM api_tokens WHERE digest = ?1", true);
+    if (!token_user) return fail(token_user.error());
+    find_token_user_ = std::move(*token_user);
+    auto token_owner = db_.prepare(
+        fmt::format("SELECT {} FROM api_tokens JOIN users ON users.name = api_tokens.user "
+                    "WHERE api_tokens.digest = ?1",
+                    kUserColumns),
+        true);
+    if (!token_owner) return fail(token_owner.error());
+    find_token_owner_ = std::move(*token_owner);
+    return {};
+  }
 
   Result<void> add_user(const User& user) override {
     if (user.name.empty()) return fail("governance storage: a user needs a name");
@@ -50,13 +86,23 @@ class SqliteGovernanceStorage final : public governance::GovernanceStorage {
   }
 
   Result<std::optional<User>> find_user(const std::string& name) override {
-    auto users = select_users("WHERE name = ?1", name);
-    if (!users) return fail(users.error());
-    if (users->empty()) return std::optional<User>{};
-    return std::optional<User>(std::move(users->front()));
+    return lookup_user(find_user_, name, "user lookup");
   }
 
-  Result<std::vector<User>> users() override { return select_users("ORDER BY name", std::nullopt); }
+  Result<std::vector<User>> users() override {
+    auto statement = db_.prepare(fmt::format("SELECT {} FROM users ORDER BY name", kUserColumns));
+    if (!statement) return fail(statement.error());
+    std::vector<User> out;
+    for (;;) {
+      auto row = statement->step();
+      if (!row) return fail("governance storage: reading users failed: {}", row.error().message);
+      if (!*row) break;
+      auto user = read_user(*statement);
+      if (!user) return fail(user.error());
+      out.push_back(std::move(*user));
+    }
+    return out;
+  }
 
   Result<void> add_token(const std::string& user, const std::string& digest_hex,
                          Timestamp created_at) override {
@@ -79,13 +125,16 @@ class SqliteGovernanceStorage final : public governance::GovernanceStorage {
   }
 
   Result<std::optional<std::string>> find_token_user(const std::string& digest_hex) override {
-    auto statement = db_.prepare("SELECT user FROM api_tokens WHERE digest = ?1");
-    if (!statement) return fail(statement.error());
-    statement->bind(1, std::string_view(digest_hex));
-    auto row = statement->step();
+    const Rewind rewind(find_token_user_);
+    find_token_user_.bind(1, std::string_view(digest_hex));
+    auto row = find_token_user_.step();
     if (!row) return fail("governance storage: token lookup failed: {}", row.error().message);
     if (!*row) return std::optional<std::string>{};
-    return std::optional<std::string>(std::string(statement->column_text(0)));
+    return std::optional<std::string>(std::string(find_token_user_.column_text(0)));
+  }
+
+  Result<std::optional<User>> find_token_owner(const std::string& digest_hex) override {
+    return lookup_user(find_token_owner_, digest_hex, "token lookup");
   }
 
   Result<void> add_consent(const Consent& consent) override {
@@ -166,36 +215,51 @@ class SqliteGovernanceStorage final : public governance::GovernanceStorage {
     return {};
   }
 
-  // `tail` is a fixed WHERE/ORDER BY clause; `name`, if given, binds its ?1.
-  Result<std::vector<User>> select_users(const char* tail, std::optional<std::string_view> name) {
-    auto statement = db_.prepare(
-        fmt::format("SELECT name, role, password_hash, created_at, disabled FROM users {}", tail));
-    if (!statement) return fail(statement.error());
-    if (name) statement->bind(1, *name);
-    std::vector<User> out;
-    for (;;) {
-      auto row = statement->step();
-      if (!row) return fail("governance storage: reading users failed: {}", row.error().message);
-      if (!*row) break;
-      User user;
-      user.name = statement->column_text(0);
-      auto role = governance::parse_role(statement->column_text(1));
-      if (!role) {
-        return fail("governance storage '{}': user '{}' has an unknown role: {}", path_, user.name,
-                    role.error().message);
-      }
-      user.role = *role;
-      user.password_hash = statement->column_text(2);
-      user.created_at = Timestamp::from_micros(statement->column_int(3));
-      user.disabled = statement->column_int(4) != 0;
-      out.push_back(std::move(user));
+  // At most one user from a cached statement selecting kUserColumns by its ?1.
+  Result<std::optional<User>> lookup_user(Statement& statement, std::string_view key,
+                                          const char* what) {
+    const Rewind rewind(statement);
+    statement.bind(1, key);
+    auto row = statement.step();
+    if (!row) return fail("governance storage: {} failed: {}", what, row.error().message);
+    if (!*row) return std::optional<User>{};
+    auto user = read_user(statement);
+    if (!user) return fail(user.error());
+    return std::optional<User>(std::move(*user));
+  }
+
+  // The current row of a statement selecting kUserColumns.
+  Result<User> read_user(const Statement& statement) const {
+    User user;
+    user.name = statement.column_text(0);
+    auto role = governance::parse_role(statement.column_text(1));
+    if (!role) {
+      return fail("governance storage '{}': user '{}' has an unknown role: {}", path_, user.name,
+                  role.error().message);
     }
-    return out;
+    user.role = *role;
+    user.password_hash = statement.column_text(2);
+    user.created_at = Timestamp::from_micros(statement.column_int(3));
+    user.disabled = statement.column_int(4) != 0;
+    return user;
   }
 
   std::string path_;
-  Database db_;
+  Database db_;  // declared before the statements: destroyed after them
+  Statement find_user_;
+  Statement find_token_user_;
+  Statement find_token_owner_;
 };
+
+Result<std::unique_ptr<governance::GovernanceStorage>> open_sqlite(const SqliteOptions& options) {
+  auto db = sqlite::open_database(options);
+  if (!db) return fail(db.error());
+  auto storage = std::make_unique<SqliteGovernanceStorage>(options.path, std::move(*db));
+  if (auto ok = storage->prepare_statements(); !ok) {
+    return fail("governance storage '{}': {}", options.path, ok.error().message);
+  }
+  return std::unique_ptr<governance::GovernanceStorage>(std::move(storage));
+}
 
 }  // namespace
 
@@ -204,10 +268,20 @@ Result<std::unique_ptr<governance::GovernanceStorage>> open_governance_storage(
   auto options = parse_store_url(url);
   if (!options) return fail(options.error());
   options->synchronous_full = true;  // see the header
-  auto db = sqlite::open_database(*options);
-  if (!db) return fail(db.error());
-  return std::unique_ptr<governance::GovernanceStorage>(
-      std::make_unique<SqliteGovernanceStorage>(options->path, std::move(*db)));
+  return open_sqlite(*options);
+}
+
+Result<std::unique_ptr<governance::GovernanceStorage>> open_governance_reader(
+    std::string_view url) {
+  auto options = parse_store_url(url);
+  if (!options) return fail(options.error());
+  if (options->path == ":memory:") {
+    return fail(
+        "governance storage: an in-memory database has no second connection to read it "
+        "through");
+  }
+  options->read_only = true;
+  return open_sqlite(*options);
 }
 
 }  // namespace mamori::store
