@@ -709,11 +709,16 @@ TEST_F(ConsoleServerTest, OperatorsFileFirstReportsForTheirOwnOrganisationsOnly)
   EXPECT_EQ(body_of(listed)["incidents"].size(), 1u);
 }
 
+// The console reads users through connections of its own; the installation's connection (as
+// `mamori users disable` in another process) commits the change, and the next request sees it.
 TEST_F(ConsoleServerTest, ADisabledUserLosesItsSessionAtOnce) {
   const Login login = env.login("analyst");
   auto before = env.call("GET", "/api/session", {{"Cookie", login.cookie}});
   ASSERT_TRUE(before);
   EXPECT_EQ(before->status, 200);
+  auto token_before = env.call("GET", "/api/session", env.bearer("analyst"));
+  ASSERT_TRUE(token_before);
+  EXPECT_EQ(token_before->status, 200);
   // Requests are sequential here, so the test may use the installation between them.
   ASSERT_TRUE(env.installation->governance_storage->set_disabled("analyst", true));
   auto after = env.call("GET", "/api/session", {{"Cookie", login.cookie}});
@@ -722,6 +727,14 @@ TEST_F(ConsoleServerTest, ADisabledUserLosesItsSessionAtOnce) {
   auto token = env.call("GET", "/api/session", env.bearer("analyst"));
   ASSERT_TRUE(token);
   EXPECT_EQ(token->status, 401);
+  // Enabled again: the token works at once; the session ended for good.
+  ASSERT_TRUE(env.installation->governance_storage->set_disabled("analyst", false));
+  auto token_again = env.call("GET", "/api/session", env.bearer("analyst"));
+  ASSERT_TRUE(token_again);
+  EXPECT_EQ(token_again->status, 200);
+  auto session_again = env.call("GET", "/api/session", {{"Cookie", login.cookie}});
+  ASSERT_TRUE(session_again);
+  EXPECT_EQ(session_again->status, 401);
 }
 
 }  // namespace

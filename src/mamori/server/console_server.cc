@@ -42,6 +42,7 @@
 #include "mamori/sieve/ruleset.h"
 #include "mamori/site/access_gate.h"
 #include "mamori/site/maintenance.h"
+#include "mamori/store/governance_storage.h"
 
 namespace mamori::server {
 namespace {
@@ -56,6 +57,9 @@ constexpr std::size_t kMaxPassword = 1024;
 constexpr std::size_t kDefaultRecordLimit = 100;
 constexpr std::size_t kMaxRecordLimit = 1000;
 constexpr std::int64_t kDaySeconds = 86'400;
+// Read connections for who is calling: a lookup takes a few microseconds, so a handful serve
+// every request thread of a console host without one waiting for another.
+constexpr std::size_t kGovernanceReaders = 8;
 
 bool is_api_path(std::string_view path) {
   return path == "/api" || path.starts_with("/api/") || path == "/healthz" || path == "/metrics";
@@ -123,6 +127,13 @@ struct ConsoleServer::Impl {
   site::Installation* installation = nullptr;
   const Clock* clock = nullptr;
   std::unique_ptr<console::StorePool> stores;
+  // Who is calling, and logins, are read through connections of the console's own to the
+  // installation's database (read-only, opened on first use), not through the installation's
+  // under site_mutex: a request's identity never waits for another's ledger append, and a
+  // change committed by any process (`mamori users disable`) shows at the next request.
+  console::GovernancePool users{
+      [this] { return store::open_governance_reader(installation->sieve.store); },
+      kGovernanceReaders};
   DashboardCache dashboard_cache{std::chrono::seconds(1)};
   std::unique_ptr<SessionTable> sessions;
   std::unique_ptr<LoginLimiter> limiter;
@@ -133,7 +144,8 @@ struct ConsoleServer::Impl {
   std::string dummy_hash;             // verified against when a user does not exist
   std::string findings_path;          // the findings database of `mamori analyze`
 
-  // The installation: its Ledger and governance storage are single-threaded.
+  // The installation: its Ledger and governance storage are single-threaded. (Requests read
+  // users through `users` above; the I7 gate reads them here, as it writes the ledger.)
   std::mutex site_mutex;
 
   std::unique_ptr<LedgerJobs> jobs;
@@ -247,13 +259,12 @@ struct ConsoleServer::Impl {
               : std::string_view();
       std::optional<governance::User> user;
       if (!token.empty() && token.size() <= 256) {
-        std::lock_guard lock(site_mutex);
-        auto owner =
-            installation->governance_storage->find_token_user(governance::token_digest(token));
-        if (owner && *owner) {
-          auto found = installation->governance_storage->find_user(**owner);
-          if (found && *found && !(*found)->disabled) user = **found;
+        auto owner = token_owner(token);
+        if (!owner) {
+          send_error(res, 500, "internal", "the user storage failed", "利用者情報を読めません");
+          return 500;
         }
+        if (*owner && !(*owner)->disabled) user = std::move(**owner);
       }
       if (!user) {
         res.set_header("WWW-Authenticate", "Bearer");
@@ -271,13 +282,12 @@ struct ConsoleServer::Impl {
     // The user as stored now: removed or disabled since the login ends the session.
     std::optional<governance::User> user;
     {
-      std::lock_guard lock(site_mutex);
-      auto found = installation->governance_storage->find_user(session->user);
+      auto found = stored_user(session->user);
       if (!found) {
         send_error(res, 500, "internal", "the user storage failed", "利用者情報を読めません");
         return 500;
       }
-      if (*found && !(*found)->disabled) user = **found;
+      if (*found && !(*found)->disabled) user = std::move(**found);
     }
     if (!user) {
       sessions->remove(*id);
@@ -288,6 +298,20 @@ struct ConsoleServer::Impl {
                     .session = std::move(session),
                     .session_id = *id};
     return 0;
+  }
+
+  // A user as stored now (disabled or not), through a connection of `users`.
+  Result<std::optional<governance::User>> stored_user(const std::string& name) {
+    auto storage = users.acquire();
+    if (!storage) return fail(storage.error());
+    return (*storage)->find_user(name);
+  }
+
+  // The owner of an API token as stored now (disabled or not), through a connection of `users`.
+  Result<std::optional<governance::User>> token_owner(std::string_view token) {
+    auto storage = users.acquire();
+    if (!storage) return fail(storage.error());
+    return (*storage)->find_token_owner(governance::token_digest(token));
   }
 
   // ---- JSON bodies ----------------------------------------------------------------------
@@ -359,18 +383,13 @@ struct ConsoleServer::Impl {
           fmt::format("too many login attempts; try again in {} s", *wait),
           fmt::format("ログインの試行が多すぎます。{}秒後に再試行してください", *wait));
     }
-    std::optional<governance::User> user;
-    {
-      std::lock_guard lock(site_mutex);
-      auto found = installation->governance_storage->find_user(*name);
-      if (!found) {
-        return send_error(res, 500, "internal", "the user storage failed",
-                          "利用者情報を読めません");
-      }
-      user = std::move(*found);
+    auto found = stored_user(*name);
+    if (!found) {
+      return send_error(res, 500, "internal", "the user storage failed", "利用者情報を読めません");
     }
-    // argon2id runs outside the lock, and also for unknown users, so that the answer's timing
-    // does not tell which names exist.
+    const std::optional<governance::User> user = std::move(*found);
+    // argon2id runs also for unknown users, so that the answer's timing does not tell which
+    // names exist.
     const bool usable = user && !user->disabled && !user->password_hash.empty();
     const bool verified =
         governance::verify_password(usable ? user->password_hash : dummy_hash, *password);

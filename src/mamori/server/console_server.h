@@ -29,9 +29,13 @@
 //
 // Threads: the Installation (its ledger and governance storage) is used under one mutex; the
 // record store is used through a pool of connections, one per request at a time (a Store is
-// single-threaded, store.h), opened with the given factory. A ledger verification job reads
-// the ledger through its own connection. Sessions, the login limiter, metrics and jobs have
-// their own locks. Nothing here logs requests, credentials, tokens or record contents.
+// single-threaded, store.h), opened with the given factory. Who is calling (token, session,
+// login) is read outside that mutex, through a pool of read-only connections of the console's
+// own to the installation's database (store::open_governance_reader), so it sees a change
+// committed by any process at the next request. A ledger verification job reads the ledger
+// through its own connection. Sessions, the login limiter, metrics, jobs and the dashboard's
+// cache have their own locks. Nothing here logs requests, credentials, tokens or record
+// contents.
 
 #include <functional>
 #include <memory>
@@ -55,8 +59,9 @@ class ConsoleServer {
   // Loads the certificate and key (ensure_console_certificate makes them), binds
   // config.address:config.port (0: ephemeral, see port()) and serves in a background thread;
   // returns once the server accepts requests. `installation` (opened with
-  // site::open_installation) and `clock` must outlive the server; the server wraps the
-  // installation's governance storage while it runs and restores it in stop().
+  // site::open_installation, on a database file: an `sqlite::memory:` store has no second
+  // connection to read users through, so nobody could log in) and `clock` must outlive the
+  // server.
   // `more_metrics`, when set, is appended to /metrics and must outlive the server.
   static Result<std::unique_ptr<ConsoleServer>> start(ConsoleConfig config,
                                                       site::Installation& installation,

@@ -1,7 +1,5 @@
 #include "mamori/server/console_support.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 namespace mamori::server::console {
@@ -35,48 +33,6 @@ void set_security_headers(httplib::Response& res, bool api) {
   set("X-Frame-Options", "DENY");
   set("Cross-Origin-Opener-Policy", "same-origin");
   if (api) set("Cache-Control", "no-store");
-}
-
-StorePool::StorePool(StoreFactory open, std::size_t max_open)
-    : open_(std::move(open)), max_open_(std::max<std::size_t>(max_open, 1)) {}
-
-StorePool::Lease::Lease(StorePool& pool, std::unique_ptr<store::Store> store)
-    : pool_(&pool), store_(std::move(store)) {}
-
-StorePool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), store_(std::move(other.store_)) {}
-
-StorePool::Lease::~Lease() {
-  if (store_) pool_->give_back(std::move(store_));
-}
-
-Result<StorePool::Lease> StorePool::acquire() {
-  {
-    std::unique_lock lock(mutex_);
-    returned_.wait(lock, [this] { return !idle_.empty() || open_count_ < max_open_; });
-    if (!idle_.empty()) {
-      auto store = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(*this, std::move(store));
-    }
-    ++open_count_;  // reserved before opening, outside the lock
-  }
-  auto opened = open_();
-  if (!opened) {
-    std::lock_guard lock(mutex_);
-    --open_count_;
-    returned_.notify_one();
-    return fail(opened.error());
-  }
-  return Lease(*this, std::move(*opened));
-}
-
-void StorePool::give_back(std::unique_ptr<store::Store> store) {
-  {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(store));
-  }
-  returned_.notify_one();
 }
 
 void Metrics::count_request(std::string_view route, std::string_view method, int status) {
