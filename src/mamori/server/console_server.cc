@@ -15,6 +15,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -438,18 +439,23 @@ struct ConsoleServer::Impl {
       days = *parsed;
     }
     const Timestamp now = clock->now();
-    const std::int64_t today = now.seconds() / 86'400;
-    if (auto cached = dashboard_cache.find(days, today)) {
+    const std::int64_t today = now.seconds() / kDaySeconds;
+    // One request computes the body while the others are served the previous one or wait for
+    // it (console_statistics.h); an early return below releases them.
+    auto cached = dashboard_cache.find(days, today);
+    if (!cached) return store_failed(res);
+    if (const auto* body = std::get_if<std::string>(&*cached)) {
       res.status = 200;
-      res.set_content(*cached, std::string(console::kJsonType));
+      res.set_content(*body, std::string(console::kJsonType));
       return;
     }
+    auto& refresh = std::get<DashboardCache::Refresh>(*cached);
     auto store = stores->acquire();
     if (!store) return store_failed(res);
     auto body = dashboard_json(**store, rule_ids, now, days);
     if (!body) return store_failed(res);
     send_json(res, 200, *body);
-    dashboard_cache.put(days, today, res.body);
+    refresh.put(res.body);
   }
 
   void purposes(httplib::Response& res) {

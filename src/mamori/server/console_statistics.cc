@@ -81,20 +81,83 @@ Result<json> dashboard_json(store::Store& store, const std::vector<std::string>&
               {"runs", std::move(run_rows)}};
 }
 
-std::optional<std::string> DashboardCache::find(std::int64_t days, std::int64_t today) {
-  std::lock_guard lock(mutex_);
-  const auto found = entries_.find({days, today});
-  if (found == entries_.end() || std::chrono::steady_clock::now() - found->second.made >= ttl_) {
-    return std::nullopt;
+Result<std::variant<std::string, DashboardCache::Refresh>> DashboardCache::find(
+    std::int64_t days, std::int64_t today) {
+  const Key key{days, today};
+  std::unique_lock lock(mutex_);
+  if (today > day_) {
+    // A new UTC day: no earlier day's body is served again. Refreshes still out for one
+    // find no entry when they finish and store nothing; their waiters come back here.
+    entries_.clear();
+    day_ = today;
   }
-  return found->second.body;
+  std::optional<std::uint64_t> waited;  // the computation this call waited for
+  for (;;) {
+    if (today < day_) {
+      // The caller read the clock before another did at midnight: its body is computed, and
+      // served, but not kept.
+      return Refresh(*this, key);
+    }
+    Entry& entry = entries_[key];
+    if (waited && entry.done != *waited) {
+      if (entry.body) return *entry.body;  // the one waited for (or a later one)
+      return fail("console: the dashboard computation this request waited for failed");
+    }
+    if (entry.body && std::chrono::steady_clock::now() - entry.made < ttl_) return *entry.body;
+    if (!entry.refreshing) {
+      entry.refreshing = true;
+      return Refresh(*this, key);
+    }
+    if (entry.body) return *entry.body;  // stale while another refreshes it
+    waited = entry.done;
+    ++waiting_;
+    finished_.wait(lock, [&] {
+      const auto found = entries_.find(key);
+      return found == entries_.end() || found->second.done != *waited;
+    });
+    --waiting_;
+    if (!entries_.contains(key)) waited.reset();  // a new day came: start over
+  }
 }
 
-void DashboardCache::put(std::int64_t days, std::int64_t today, std::string body) {
+std::size_t DashboardCache::waiting() {
   std::lock_guard lock(mutex_);
-  // At most kMaxDashboardDays keys per day: old days' entries go when the day changes.
-  std::erase_if(entries_, [today](const auto& entry) { return entry.first.second != today; });
-  entries_[{days, today}] = Entry{std::chrono::steady_clock::now(), std::move(body)};
+  return waiting_;
+}
+
+void DashboardCache::finish(const Key& key, std::optional<std::string> body) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = entries_.find(key);
+    if (found != entries_.end()) {
+      Entry& entry = found->second;
+      entry.refreshing = false;
+      ++entry.done;
+      // A failure drops the expired body too: nothing older than ttl plus one computation is
+      // served, and the next caller tries again.
+      entry.body = std::move(body);
+      if (entry.body) entry.made = std::chrono::steady_clock::now();
+    }
+  }
+  finished_.notify_all();
+}
+
+DashboardCache::Refresh& DashboardCache::Refresh::operator=(Refresh&& other) noexcept {
+  if (this != &other) {
+    if (cache_ != nullptr) cache_->finish(key_, std::nullopt);
+    cache_ = std::exchange(other.cache_, nullptr);
+    key_ = std::move(other.key_);
+  }
+  return *this;
+}
+
+DashboardCache::Refresh::~Refresh() {
+  if (cache_ != nullptr) cache_->finish(key_, std::nullopt);
+}
+
+void DashboardCache::Refresh::put(std::string body) {
+  if (cache_ == nullptr) return;
+  std::exchange(cache_, nullptr)->finish(key_, std::move(body));
 }
 
 Result<InspectionReport> inspection_report(const InspectionRequest& request, store::Store& store) {
