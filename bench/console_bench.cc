@@ -3,7 +3,7 @@
 // Run: build/bench/console_bench [records]   (default 1,000,000; or MAMORI_BENCH_RECORDS)
 //   MAMORI_BENCH_CONNECTIONS (default 200), MAMORI_BENCH_SECONDS (default 20),
 //   MAMORI_BENCH_TIMEOUT: wrk's --timeout in seconds (default 2, wrk's own default),
-//   MAMORI_BENCH_THREADS: the console's worker threads ([console] threads, default 256 as in
+//   MAMORI_BENCH_THREADS: the console's handler threads ([console] threads, default 16 as in
 //   mamorid), MAMORI_BENCH_KEEP=1 keeps the temporary installation (its path is printed),
 //   MAMORI_BENCH_DIR=<a kept installation> serves that one again instead of filling a new one
 //   (the record count argument is then ignored; the directory is kept).
@@ -309,7 +309,7 @@ int main(int argc, char** argv) {
                config, *installation, [store_url] { return store::open_store(store_url); }, clock),
            "console server");
   const int port = server->port();
-  std::printf("console: https://127.0.0.1:%d, %d worker threads, %llu records over %lld days\n",
+  std::printf("console: https://127.0.0.1:%d, %d handler threads, %llu records over %lld days\n",
               port, threads, static_cast<unsigned long long>(stored),
               static_cast<long long>(kSpanDays));
 

@@ -11,7 +11,8 @@
 //   session_ttl_minutes = 480             # a login lasts this long (1..10080)
 //   max_body_bytes = 1048576              # larger request bodies get 413
 //   login_attempts_per_minute = 5         # per client address and per user name; then 429
-//   threads = 256                         # worker threads = clients served at once (1..1024)
+//   threads = 16                          # requests handled at once (1..1024); open
+//                                         # connections are not limited by it
 
 #include <cstddef>
 #include <string>
@@ -31,7 +32,7 @@ struct ConsoleConfig {
   int session_ttl_minutes = 480;
   std::size_t max_body_bytes = std::size_t{1} << 20;
   int login_attempts_per_minute = 5;
-  int threads = 256;
+  int threads = 16;
 };
 
 // True when the file has a [console] section (mamorid then serves the console).

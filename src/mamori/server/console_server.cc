@@ -38,7 +38,7 @@
 #include "mamori/server/console_static.h"
 #include "mamori/server/console_statistics.h"
 #include "mamori/server/console_support.h"
-#include "mamori/server/https_listener.h"
+#include "mamori/server/https_event_server.h"
 #include "mamori/sieve/record_json.h"
 #include "mamori/sieve/ruleset.h"
 #include "mamori/site/access_gate.h"
@@ -151,9 +151,7 @@ struct ConsoleServer::Impl {
 
   std::unique_ptr<LedgerJobs> jobs;
 
-  std::unique_ptr<httplib::SSLServer> http;
-  HttpsListener listener;  // after http: stopped (by stop(), else destroyed) before it
-  int port = 0;
+  std::unique_ptr<HttpsServer> http;  // last: destroyed (and stopped) first
 
   // ---- dispatch -------------------------------------------------------------------------
 
@@ -792,10 +790,10 @@ ConsoleServer::ConsoleServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 ConsoleServer::~ConsoleServer() { stop(); }
 
-int ConsoleServer::port() const { return impl_->port; }
+int ConsoleServer::port() const { return impl_->http->port(); }
 
 void ConsoleServer::stop() {
-  impl_->listener.stop();
+  impl_->http->stop();
   impl_->jobs->stop();
 }
 
@@ -825,9 +823,12 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
   impl->jobs =
       std::make_unique<LedgerJobs>(installation.sieve.store, installation.ledger_key->public_key());
   {
-    // A store that cannot be opened is an error now rather than on every request.
+    // A store or user storage that cannot be opened is an error now rather than on every
+    // request (an in-memory store, for one, has no second connection to read users through).
     auto probe = impl->stores->acquire();
     if (!probe) return fail("console: {}", probe.error().message);
+    auto users = impl->users.acquire();
+    if (!users) return fail("console: {}", users.error().message);
   }
   auto dummy = governance::hash_password(random_token());
   if (!dummy) return fail("console: {}", dummy.error().message);
@@ -844,52 +845,40 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleConfig config
     if (root) impl->static_root = root.get();
   }
 
-  impl->http = std::make_unique<httplib::SSLServer>(c.certificate.c_str(), c.private_key.c_str());
-  if (!impl->http->is_valid()) {
-    return fail("console: cannot load the TLS certificate '{}' and private key '{}'", c.certificate,
-                c.private_key);
-  }
-  configure_https_server(*impl->http, c.threads, c.max_body_bytes);
   Impl* self = impl.get();
-  const auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+  HttpsHandlers handlers;
+  handlers.handle = [self](const httplib::Request& req, httplib::Response& res) {
     self->handle(req, res);
   };
-  impl->http->Get(".*", handler);
-  impl->http->Post(".*", handler);
-  impl->http->Put(".*", handler);
-  impl->http->Patch(".*", handler);
-  impl->http->Delete(".*", handler);
-  // Errors httplib produces itself (413 above max_body_bytes, 400 for a malformed request)
-  // get the contract's body and the headers too.
-  impl->http->set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        console::set_security_headers(res, is_api_path(req.path));
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        if (res.status == 413) {
-          send_error(res, 413, "body_too_large", "the request body is too large",
-                     "リクエスト本文が大きすぎます");
-        } else {
-          send_error(res, res.status, "bad_request", "the request was not understood",
-                     "リクエストを解釈できません");
-        }
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  impl->http->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr&) {
-        console::set_security_headers(res, is_api_path(req.path));
-        send_error(res, 500, "internal", "internal error", "内部エラー");
-      });
-  impl->http->set_post_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+  // Errors the server answers itself (413 above max_body_bytes, 400 for a malformed request,
+  // 500 when a handler failed) get the contract's body and the headers too.
+  handlers.on_error = [](const httplib::Request& req, httplib::Response& res) {
+    console::set_security_headers(res, is_api_path(req.path));
+    if (res.status == 413) {
+      send_error(res, 413, "body_too_large", "the request body is too large",
+                 "リクエスト本文が大きすぎます");
+    } else if (res.status >= 500) {
+      send_error(res, res.status, "internal", "internal error", "内部エラー");
+    } else {
+      send_error(res, res.status, "bad_request", "the request was not understood",
+                 "リクエストを解釈できません");
+    }
+  };
+  handlers.on_answered = [self](const httplib::Request& req, const httplib::Response& res) {
     const bool api = is_api_path(req.path);
-    console::set_security_headers(res, api);
     const auto match = api ? match_route(req.method, req.path) : std::nullopt;
     const std::string_view label = match ? match->route->label() : api ? "unmatched" : "static";
     self->metrics.count_request(label, method_label(req.method), res.status);
-  });
-
-  auto bound = impl->listener.start(*impl->http, c.address, c.port, "console");
-  if (!bound) return fail(bound.error());
-  impl->port = *bound;
+  };
+  HttpsServerOptions options{.address = c.address,
+                             .port = c.port,
+                             .certificate = c.certificate,
+                             .private_key = c.private_key,
+                             .handler_threads = c.threads,
+                             .max_body_bytes = c.max_body_bytes};
+  auto http = HttpsServer::start(std::move(options), std::move(handlers), "console");
+  if (!http) return fail(http.error());
+  impl->http = std::move(*http);
   return std::unique_ptr<ConsoleServer>(new ConsoleServer(std::move(impl)));
 }
 

@@ -12,7 +12,7 @@
 //   every other GET outside /api: the built console from static_dir (console_static.h), with
 //   index.html for client-side routes.
 // Every request passes, in this order:
-//   body size (413, httplib reads at most max_body_bytes) → route (404; 405 for another
+//   body size (413 from the server, https_event_server.h, before the body is read) → route (404; 405 for another
 //   method) → who is calling: `Authorization: Bearer <API token>` or the `mamori_session`
 //   cookie (a user disabled or removed since loses the session at once) → CSRF: a request with
 //   an unsafe method on a session cookie must carry `X-CSRF-Token` (403 `csrf`) → the table
@@ -60,8 +60,7 @@ class ConsoleServer {
   // config.address:config.port (0: ephemeral, see port()) and serves in a background thread;
   // returns once the server accepts requests. `installation` (opened with
   // site::open_installation, on a database file: an `sqlite::memory:` store has no second
-  // connection to read users through, so nobody could log in) and `clock` must outlive the
-  // server.
+  // connection to read users through, and is refused) and `clock` must outlive the server.
   // `more_metrics`, when set, is appended to /metrics and must outlive the server.
   static Result<std::unique_ptr<ConsoleServer>> start(ConsoleConfig config,
                                                       site::Installation& installation,
@@ -69,8 +68,8 @@ class ConsoleServer {
                                                       MetricsSource more_metrics = {});
 
   int port() const;
-  // Stops accepting, finishes the requests in progress, cancels and joins running jobs.
-  // Idempotent.
+  // Stops accepting, waits for the handlers running now, closes the connections (answers not
+  // yet sent are dropped), cancels and joins running jobs. Idempotent.
   void stop();
 
   ~ConsoleServer();

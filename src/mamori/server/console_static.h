@@ -3,8 +3,8 @@
 // refusing everything that could reach outside it: ".." and "." segments, dot files and dot
 // directories (".env", ".git/"), backslashes and NUL bytes, and files (or directories on the
 // way) that are symlinks leading out of the directory (the resolved path must stay inside the
-// resolved static_dir). The path given is httplib's, already percent-decoded, so "%2e%2e"
-// arrives here as "..".
+// resolved static_dir). The path given is the server's (http_parser.h), already percent-decoded,
+// so "%2e%2e" arrives here as "..".
 
 #include <optional>
 #include <string>

@@ -15,7 +15,8 @@
 //   api_root_title = "mamori intelligence"
 //   max_content_length = 10485760         # bytes; larger POSTs get 413
 //   max_page_size = 1000                  # objects per page at most (limit is clamped)
-//   threads = 256                         # worker threads = clients served at once (1..1024)
+//   threads = 16                          # requests handled at once (1..1024); open
+//                                         # connections are not limited by it
 //   [[taxii.collections]]
 //   id = "3a1f…-…"                        # a UUID (TAXII identifier)
 //   title = "council members (T2)"
@@ -107,7 +108,7 @@ struct TaxiiConfig {
   std::string api_root_title = "mamori intelligence";
   std::size_t max_content_length = std::size_t{10} * 1024 * 1024;
   std::size_t max_page_size = 1000;
-  int threads = 256;
+  int threads = 16;
   std::vector<TaxiiCollection> collections = {};
   std::vector<TaxiiMember> members = {};
 

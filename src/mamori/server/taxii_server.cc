@@ -22,7 +22,7 @@
 
 #include "mamori/intel/stix.h"
 #include "mamori/intel/stix_reader.h"
-#include "mamori/server/https_listener.h"
+#include "mamori/server/https_event_server.h"
 
 namespace mamori::server {
 namespace {
@@ -267,9 +267,8 @@ struct TaxiiServer::Impl {
   TaxiiConfig config;
   TaxiiStore* store = nullptr;
   const Clock* clock = nullptr;
-  std::unique_ptr<httplib::SSLServer> http;
-  HttpsListener listener;  // after http: stopped (by stop(), else destroyed) before it
   int port = 0;
+  std::unique_ptr<HttpsServer> http;  // stopped by ~TaxiiServer before the members go
 
   // Keyed digests of passwords that verified, per member (see the header).
   std::array<unsigned char, crypto_generichash_KEYBYTES> cache_key{};
@@ -700,7 +699,7 @@ TaxiiServer::~TaxiiServer() { stop(); }
 
 int TaxiiServer::port() const { return impl_->port; }
 
-void TaxiiServer::stop() { impl_->listener.stop(); }
+void TaxiiServer::stop() { impl_->http->stop(); }
 
 Result<std::unique_ptr<TaxiiServer>> TaxiiServer::start(TaxiiConfig config, TaxiiStore& store,
                                                         const Clock& clock) {
@@ -713,34 +712,29 @@ Result<std::unique_ptr<TaxiiServer>> TaxiiServer::start(TaxiiConfig config, Taxi
   impl->clock = &clock;
   randombytes_buf(impl->cache_key.data(), impl->cache_key.size());
   const TaxiiConfig& c = impl->config;
-  impl->http = std::make_unique<httplib::SSLServer>(c.certificate.c_str(), c.private_key.c_str());
-  if (!impl->http->is_valid()) {
-    return fail("TAXII server: cannot load the TLS certificate '{}' and private key '{}'",
-                c.certificate, c.private_key);
-  }
-  configure_https_server(*impl->http, c.threads, c.max_content_length);
   Impl* self = impl.get();
-  impl->http->Get(".*", [self](const httplib::Request& req, httplib::Response& res) {
-    self->handle(req, res, false);
-  });
-  impl->http->Post(".*", [self](const httplib::Request& req, httplib::Response& res) {
-    self->handle(req, res, true);
-  });
-  // Errors httplib produces itself (413, unsupported methods, ...) get a TAXII body too.
-  impl->http->set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        send_error(res, res.status, {});
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  impl->http->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-        send_error(res, 500, "internal error");
-      });
-
-  auto bound = impl->listener.start(*impl->http, c.address, c.port, "TAXII server");
-  if (!bound) return fail(bound.error());
-  impl->port = *bound;
+  HttpsHandlers handlers;
+  handlers.handle = [self](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD") return self->handle(req, res, false);
+    if (req.method == "POST") return self->handle(req, res, true);
+    res.set_header("Allow", "GET, HEAD, POST");
+    send_error(res, 405, "this server takes GET, HEAD and POST only");
+  };
+  // Errors the server answers itself (413, a malformed request, a failed handler) get a TAXII
+  // body too.
+  handlers.on_error = [](const httplib::Request&, httplib::Response& res) {
+    send_error(res, res.status, res.status >= 500 ? "internal error" : std::string_view());
+  };
+  HttpsServerOptions options{.address = c.address,
+                             .port = c.port,
+                             .certificate = c.certificate,
+                             .private_key = c.private_key,
+                             .handler_threads = c.threads,
+                             .max_body_bytes = c.max_content_length};
+  auto http = HttpsServer::start(std::move(options), std::move(handlers), "TAXII server");
+  if (!http) return fail(http.error());
+  impl->http = std::move(*http);
+  impl->port = impl->http->port();
   return std::unique_ptr<TaxiiServer>(new TaxiiServer(std::move(impl)));
 }
 

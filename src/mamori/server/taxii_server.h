@@ -61,7 +61,8 @@ class TaxiiServer {
 
   // The port actually bound.
   int port() const;
-  // Stops accepting, finishes the requests in progress and joins the threads. Idempotent.
+  // Stops accepting, waits for the handlers running now and closes the connections (answers
+  // not yet sent are dropped). Idempotent.
   void stop();
 
   ~TaxiiServer();
