@@ -22,6 +22,7 @@
 
 #include "mamori/intel/stix.h"
 #include "mamori/intel/stix_reader.h"
+#include "mamori/server/http_parser.h"
 #include "mamori/server/https_event_server.h"
 
 namespace mamori::server {
@@ -31,39 +32,10 @@ using nlohmann::json;
 
 constexpr std::string_view kRealm = R"(Basic realm="mamori TAXII", charset="UTF-8")";
 
-std::string_view status_title(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 413:
-      return "Payload Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 416:
-      return "Range Not Satisfiable";
-    case 422:
-      return "Unprocessable Entity";
-    case 500:
-      return "Internal Server Error";
-    default:
-      return "Error";
-  }
-}
-
 // A TAXII error message resource.
 void send_error(httplib::Response& res, int status, std::string_view description) {
   json body = json::object();
-  body["title"] = std::string(status_title(status));
+  body["title"] = std::string(http::status_reason(status));
   if (!description.empty()) body["description"] = std::string(description);
   body["http_status"] = std::to_string(status);
   res.status = status;
