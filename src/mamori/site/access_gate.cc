@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -148,12 +149,10 @@ Result<Authentication> authenticate(Installation& installation, const Credential
   Authentication result;
   auto& users = *installation.governance_storage;
   if (credentials.token) {
-    auto owner = users.find_token_user(governance::token_digest(*credentials.token));
+    auto owner = users.find_token_owner(governance::token_digest(*credentials.token));
     if (!owner) return fail(owner.error());
-    if (*owner && (!credentials.user || *credentials.user == **owner)) {
-      auto found = users.find_user(**owner);
-      if (!found) return fail(found.error());
-      result.user = *found;
+    if (*owner && (!credentials.user || *credentials.user == (*owner)->name)) {
+      result.user = std::move(*owner);
     }
     if (!result.user) {
       result.refusal = governance::AccessRefusal::bad_credentials;
