@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <csignal>
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <barrier>
 #include <condition_variable>
+#include <filesystem>
 #include <latch>
 #include <mutex>
 #include <stdexcept>
@@ -364,6 +366,61 @@ TEST_F(HttpsEventServerTest, ConnectionsAboveTheLimitAreClosedAtOnce) {
   EXPECT_FALSE(second.connected());
   ASSERT_TRUE(first.send("GET /still HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_NE(first.read_until("body=").find("GET /still"), std::string::npos);
+}
+
+// Out of descriptors, accept() keeps failing while the listener stays readable: a loop that
+// kept waiting on it would spin at a full core. The server stops waiting on it until its next
+// sweep, and accepts again once descriptors are free.
+TEST_F(HttpsEventServerTest, RunningOutOfDescriptorsNeitherSpinsNorStopsAccepting) {
+  auto o = options();
+  o.io_threads = 1;
+  auto server = start(o, echo_handlers());
+  ASSERT_TRUE(server);
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::size_t open_now = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++open_now;
+  }
+  rlimit low = saved;
+  low.rlim_cur = open_now + 8;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // Plain TCP connections (the kernel completes them; the server must accept them) until the
+  // process has no descriptor left, for the clients or the server.
+  std::vector<int> sockets;
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(server->port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    sockets.push_back(fd);
+  }
+  ASSERT_FALSE(sockets.empty());
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  const auto began = std::chrono::steady_clock::now();
+  // The measuring window: wall time during which only the server runs in this process.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  const auto cpu_us = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1'000'000LL + r.ru_utime.tv_usec +
+           r.ru_stime.tv_usec;
+  };
+  const auto wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - began)
+                           .count();
+  for (const int fd : sockets) ::close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_LT(cpu_us(after) - cpu_us(before), wall_us / 4) << "the accept loop spun";
+  // Descriptors are free again: a new client is served (after at most one sweep).
+  auto c = client(server->port());
+  auto res = c->Get("/again");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "GET /again q= body=");
 }
 
 TEST_F(HttpsEventServerTest, StopWaitsForARunningHandlerAndClosesTheConnections) {

@@ -317,12 +317,7 @@ class Loop {
     epoll_event wake{};
     wake.events = EPOLLIN;
     wake.data.u64 = kWakeKey;
-    // Every loop waits on the listener; EPOLLEXCLUSIVE wakes one of them per connection.
-    epoll_event listen{};
-    listen.events = EPOLLIN | EPOLLEXCLUSIVE;
-    listen.data.u64 = kListenerKey;
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0 ||
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, shared_.listener_fd, &listen) != 0) {
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0 || !listen_again()) {
       return fail("epoll: {}", std::strerror(errno));
     }
     return {};
@@ -352,6 +347,15 @@ class Loop {
   }
 
  private:
+  // Every loop waits on the listener; EPOLLEXCLUSIVE wakes one of them per connection.
+  bool listen_again() {
+    epoll_event listen{};
+    listen.events = EPOLLIN | EPOLLEXCLUSIVE;
+    listen.data.u64 = kListenerKey;
+    listening_ = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, shared_.listener_fd, &listen) == 0;
+    return listening_;
+  }
+
   void run() {
     std::vector<epoll_event> events(256);
     auto next_sweep = Clock::now() + std::chrono::seconds(1);
@@ -373,6 +377,7 @@ class Loop {
       }
       if (const auto now = Clock::now(); now >= next_sweep) {
         close_expired(now);
+        if (!listening_) listen_again();
         next_sweep = now + std::chrono::seconds(1);
       }
     }
@@ -384,7 +389,14 @@ class Loop {
       socklen_t length = sizeof peer;
       const int fd = ::accept4(shared_.listener_fd, reinterpret_cast<sockaddr*>(&peer), &length,
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN: another loop took it, or none is left; else retried later
+      if (fd < 0) {
+        // Out of descriptors or memory: the listener stays readable, so waiting on it would
+        // spin. This loop stops waiting on it until the next sweep (a second).
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          listening_ = ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, shared_.listener_fd, nullptr) != 0;
+        }
+        return;  // EAGAIN: another loop took it, or none is left
+      }
       if (shared_.connections.fetch_add(1) >= shared_.options.max_connections) {
         shared_.connections.fetch_sub(1);
         ::close(fd);
@@ -626,6 +638,7 @@ class Loop {
   std::thread thread_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::uint64_t next_key_ = kFirstConnectionKey;
+  bool listening_ = false;  // the listener is in this loop's epoll set
   std::mutex mutex_;
   std::vector<Completion> completions_;
 };
