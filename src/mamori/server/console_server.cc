@@ -299,18 +299,20 @@ struct ConsoleServer::Impl {
     return 0;
   }
 
-  // A user as stored now (disabled or not), through a connection of `users`.
+  // A user as stored now (disabled or not), by name or by API token, through a connection of
+  // `users`.
   Result<std::optional<governance::User>> stored_user(const std::string& name) {
-    auto storage = users.acquire();
-    if (!storage) return fail(storage.error());
-    return (*storage)->find_user(name);
+    return read_users([&](auto& storage) { return storage.find_user(name); });
   }
-
-  // The owner of an API token as stored now (disabled or not), through a connection of `users`.
   Result<std::optional<governance::User>> token_owner(std::string_view token) {
+    return read_users(
+        [&](auto& storage) { return storage.find_token_owner(governance::token_digest(token)); });
+  }
+  template <class Lookup>
+  Result<std::optional<governance::User>> read_users(Lookup lookup) {
     auto storage = users.acquire();
     if (!storage) return fail(storage.error());
-    return (*storage)->find_token_owner(governance::token_digest(token));
+    return lookup(**storage);
   }
 
   // ---- JSON bodies ----------------------------------------------------------------------

@@ -158,13 +158,6 @@ std::pair<std::string, int> peer_of(const sockaddr_storage& peer) {
   return {text, ntohs(in4->sin_port)};
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  const auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
-           return lower(static_cast<unsigned char>(x)) == lower(static_cast<unsigned char>(y));
-         });
-}
-
 httplib::Request make_request(const http::RequestHead& head, std::string body,
                               const std::string& remote_addr, int remote_port) {
   httplib::Request req;
@@ -184,23 +177,12 @@ httplib::Request make_request(const http::RequestHead& head, std::string body,
 
 // The bytes of a response: its head, then its body unless the request was HEAD.
 std::string serialize(const httplib::Request& req, const httplib::Response& res, bool keep_alive) {
-  http::Fields fields;
-  fields.reserve(res.headers.size());
-  for (const auto& [name, value] : res.headers) {
-    // The server writes these itself, from the body it sends and the connection's fate.
-    if (equals_ignoring_case(name, "Content-Length") || equals_ignoring_case(name, "Connection")) {
-      continue;
-    }
-    fields.emplace_back(name, value);
-  }
+  // response_head writes the framing fields itself and drops the handler's.
+  const http::Fields fields(res.headers.begin(), res.headers.end());
   std::string bytes = http::response_head(res.status, fields, res.body.size(), keep_alive);
   const bool bodiless = req.method == "HEAD" || res.status == 204 || res.status == 304;
   if (!bodiless) bytes += res.body;
   return bytes;
-}
-
-bool asks_to_close(const httplib::Response& res) {
-  return equals_ignoring_case(res.get_header_value("Connection"), "close");
 }
 
 }  // namespace
@@ -594,11 +576,8 @@ class Loop {
           return Step::progressed;
         }
       }
-      // More bytes are needed. Do not buffer beyond one head and one body, which a parse
-      // either consumes or refuses.
-      if (!connection.head && connection.received.size() > options.max_head_bytes) {
-        return Step::progressed;  // the parse above answers 431 on the next turn
-      }
+      // More bytes are needed. The buffer holds at most one head (a longer one is refused 431
+      // by the parse above) or one body and one read beyond it.
       char buffer[kReadChunk];
       const int got = SSL_read(connection.ssl, buffer, sizeof buffer);
       if (got <= 0) return would_block(connection, got) ? Step::wait : Step::closed;
@@ -667,9 +646,8 @@ void HandlerPool::run() {
       if (handlers_.on_error) handlers_.on_error(job.request, res);
     }
     if (handlers_.on_answered) handlers_.on_answered(job.request, res);
-    const bool keep_alive = job.keep_alive && !asks_to_close(res);
     job.loop->complete(
-        Completion{job.connection, serialize(job.request, res, keep_alive), keep_alive});
+        Completion{job.connection, serialize(job.request, res, job.keep_alive), job.keep_alive});
   }
 }
 
