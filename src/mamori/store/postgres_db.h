@@ -65,7 +65,7 @@ class Connection {
   // One or more statements without parameters.
   std::expected<Rows, DbError> exec(const std::string& sql);
   std::expected<Rows, DbError> exec(const std::string& sql, const Params& params);
-  // COPY … FROM STDIN with data in COPY text format, made while it is sent: `next` appends
+  // COPY … FROM STDIN with data in the format `sql` names, made while it is sent: `next` appends
   // the next piece to its (emptied) argument and returns false after the last one. The
   // server inserts each piece's rows while the next is made, and libpq never holds a second
   // copy of a whole batch.

@@ -4,14 +4,18 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <concepts>
 #include <map>
 #include <set>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "mamori/sieve/record_json.h"
+#include "mamori/sieve/record_json_writer.h"
 #include "mamori/store/postgres_db.h"
 #include "mamori/store/record_counts.h"
 
@@ -29,7 +33,7 @@ constexpr std::int64_t kPartitionLock = 0x6d616d6f72690002;  // "mamori" + 2
 // Held by every transaction that writes records, from before its first id to its commit:
 // ids then commit in their own order, so a reader paging with `after` never passes an id
 // that a slower writer commits later. Writers' transactions serialize; their callers'
-// work (decoding, COPY text) does not.
+// work (decoding, encoding COPY rows) does not.
 constexpr std::int64_t kRecordIdLock = 0x6d616d6f72690003;  // "mamori" + 3
 constexpr const char* kNoPartition = "23514";  // check_violation: no partition for a row
 
@@ -151,67 +155,125 @@ std::string hex_bytes(const std::array<std::uint8_t, 16>& bytes) {
   return out;
 }
 
-// Appends `text` escaped for a COPY text-format field.
-void append_copy_text(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
+// Records go to the server in COPY's binary format: the backend then takes each value with
+// its type's receive function (a byte swap for the integers, a copy for bytea and text)
+// instead of parsing text (int8in, byteain's hex, array_in, COPY's un-escaping), which was most
+// of its cost per row (docs/benchmarks.md). Format: PostgreSQL documentation, COPY, "Binary
+// Format"; each value as the type's send function writes it (src/backend/utils/adt: int8send,
+// int2send, byteasend, textsend, and array_send in arrayfuncs.c for text[]).
+constexpr const char* kCopyRecords =
+    "COPY records (run_id, first_seen, last_seen, category, src_ip, dst_ip, src_epoch, "
+    "dst_epoch, rules, record, stored_at, expires_at) FROM STDIN (FORMAT binary)";
+constexpr std::int16_t kCopyColumns = 12;
+constexpr std::string_view kCopySignature{"PGCOPY\n\377\r\n\0", 11};
+// array_recv rejects elements of another built-in type than the column's.
+constexpr std::uint32_t kTextTypeOid = 25;
+
+// Integers in the format are big-endian.
+template <std::integral T>
+void put_big_endian(char* at, T value) {
+  using Bits = std::make_unsigned_t<T>;
+  auto bits = static_cast<Bits>(value);
+  for (std::size_t i = sizeof(T); i-- > 0;) {
+    at[i] = static_cast<char>(bits & 0xffu);
+    bits = static_cast<Bits>(bits >> 8);
   }
 }
 
-// A text[] literal of the record's rule ids (the matches the JSON line carries, each once),
-// escaped for COPY.
-void append_rules(std::string& out, const sieve::Record& record) {
-  std::vector<std::string_view> rules;
+template <std::integral T>
+void append_big_endian(std::string& out, T value) {
+  const std::size_t at = out.size();
+  out.resize(at + sizeof(T));
+  put_big_endian(out.data() + at, value);
+}
+
+void append_copy_header(std::string& out) {
+  out += kCopySignature;
+  append_big_endian<std::int32_t>(out, 0);  // flags: no OIDs
+  append_big_endian<std::int32_t>(out, 0);  // no header extension
+}
+
+void append_copy_trailer(std::string& out) { append_big_endian<std::int16_t>(out, -1); }
+
+// A field is its length, then its bytes.
+template <std::integral T>
+void append_integer_field(std::string& out, T value) {
+  append_big_endian(out, static_cast<std::int32_t>(sizeof(T)));
+  append_big_endian(out, value);
+}
+
+void append_bytes_field(std::string& out, std::string_view bytes) {
+  append_big_endian(out, static_cast<std::int32_t>(bytes.size()));
+  out += bytes;
+}
+
+void append_address_field(std::string& out, const std::array<std::uint8_t, 16>& address) {
+  append_big_endian(out, static_cast<std::int32_t>(address.size()));
+  out.append(address.begin(), address.end());
+}
+
+// For a field written in place, whose length is known once it is written: reserves the
+// length word, which end_field then fills in.
+std::size_t begin_field(std::string& out) {
+  const std::size_t at = out.size();
+  out.append(sizeof(std::int32_t), '\0');
+  return at;
+}
+
+void end_field(std::string& out, std::size_t at) {
+  put_big_endian(out.data() + at,
+                 static_cast<std::int32_t>(out.size() - at - sizeof(std::int32_t)));
+}
+
+// The text[] of the record's rule ids (the matches the JSON line carries, each once).
+void append_rules_field(std::string& out, const sieve::Record& record) {
+  std::array<std::string_view, sieve::kMaxMatches> rules;
+  std::size_t count = 0;
   const std::size_t matches = std::min(record.matches.size(), sieve::kMaxMatches);
   for (std::size_t i = 0; i < matches; ++i) {
     const std::string_view rule = record.matches[i].rule;
-    if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
+    const auto end = rules.begin() + static_cast<std::ptrdiff_t>(count);
+    if (std::find(rules.begin(), end, rule) == end) rules.at(count++) = rule;
   }
-  std::string literal = "{";
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    if (i > 0) literal += ',';
-    literal += '"';
-    for (const char c : rules[i]) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
+  const std::size_t field = begin_field(out);
+  // An empty array has no dimensions (what array_in makes of '{}').
+  append_big_endian<std::int32_t>(out, count == 0 ? 0 : 1);
+  append_big_endian<std::int32_t>(out, 0);  // no NULL elements
+  append_big_endian(out, kTextTypeOid);
+  if (count > 0) {
+    append_big_endian(out, static_cast<std::int32_t>(count));
+    append_big_endian<std::int32_t>(out, 1);  // lower bound, as array_in gives
   }
-  literal += '}';
-  append_copy_text(out, literal);
+  for (std::size_t i = 0; i < count; ++i) append_bytes_field(out, rules.at(i));
+  end_field(out, field);
 }
 
-constexpr const char* kCopyRecords =
-    "COPY records (run_id, first_seen, last_seen, category, src_ip, dst_ip, src_epoch, "
-    "dst_epoch, rules, record, stored_at, expires_at) FROM STDIN";
+// The record's canonical line (what record_to_json_line returns), written straight into the
+// row when the direct writer takes the record.
+void append_json_field(std::string& out, const sieve::Record& record) {
+  const std::size_t field = begin_field(out);
+  if (!sieve::write_record_line_fast(record, out)) {
+    out += sieve::record_to_json_line_reference(record);
+  }
+  end_field(out, field);
+}
 
-// One record as a COPY text-format row.
+// One record as a binary COPY tuple, its fields in kCopyRecords' order.
 void append_row(std::string& out, RunId run, const sieve::Record& record, std::int64_t stored_at,
                 std::int64_t expires_at) {
-  fmt::format_to(std::back_inserter(out), "{}\t{}\t{}\t{}\t\\{}\t\\{}\t{}\t{}\t", run,
-                 record.first_seen.micros(), record.last_seen.micros(),
-                 static_cast<int>(record.category), hex_bytes(record.src.ip.bytes()),
-                 hex_bytes(record.dst.ip.bytes()), record.src.pseudonym_epoch,
-                 record.dst.pseudonym_epoch);
-  append_rules(out, record);
-  out += '\t';
-  append_copy_text(out, sieve::record_to_json_line(record));
-  fmt::format_to(std::back_inserter(out), "\t{}\t{}\n", stored_at, expires_at);
+  append_big_endian(out, kCopyColumns);
+  append_integer_field<std::int64_t>(out, run);
+  append_integer_field<std::int64_t>(out, record.first_seen.micros());
+  append_integer_field<std::int64_t>(out, record.last_seen.micros());
+  append_integer_field<std::int16_t>(out, static_cast<std::int16_t>(record.category));
+  append_address_field(out, record.src.ip.bytes());
+  append_address_field(out, record.dst.ip.bytes());
+  append_integer_field<std::int64_t>(out, record.src.pseudonym_epoch);
+  append_integer_field<std::int64_t>(out, record.dst.pseudonym_epoch);
+  append_rules_field(out, record);
+  append_json_field(out, record);
+  append_integer_field<std::int64_t>(out, stored_at);
+  append_integer_field<std::int64_t>(out, expires_at);
 }
 
 // The rows of one write transaction, with the days their partitions must cover. Appended
@@ -241,21 +303,30 @@ struct CopyBatch {
     for (const auto& record : records) note(run, record);
     deferred = Deferred{run, records, stored_at, expires_at};
   }
-  // Hands the rows to `copy_in` in pieces of about 64 KiB.
+  // Hands the COPY data to `copy_in` in pieces of about 64 KiB: the header, the rows, the
+  // trailer.
   std::function<bool(std::string&)> pieces() const {
     static constexpr std::size_t kPiece = std::size_t{64} * 1024;
-    return [this, offset = std::size_t{0}](std::string& piece) mutable {
+    return [this, offset = std::size_t{0}, started = false](std::string& piece) mutable {
+      if (!started) {
+        append_copy_header(piece);
+        started = true;
+      }
+      bool more = false;
       if (!deferred) {
         const std::size_t size = std::min(kPiece, rows.size() - offset);
         piece.append(rows, offset, size);
         offset += size;
-        return offset < rows.size();
+        more = offset < rows.size();
+      } else {
+        for (; offset < deferred->records.size() && piece.size() < kPiece; ++offset) {
+          append_row(piece, deferred->run, deferred->records[offset], deferred->stored_at,
+                     deferred->expires_at);
+        }
+        more = offset < deferred->records.size();
       }
-      for (; offset < deferred->records.size() && piece.size() < kPiece; ++offset) {
-        append_row(piece, deferred->run, deferred->records[offset], deferred->stored_at,
-                   deferred->expires_at);
-      }
-      return offset < deferred->records.size();
+      if (!more) append_copy_trailer(piece);
+      return more;
     };
   }
   void clear() {

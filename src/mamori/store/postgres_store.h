@@ -25,7 +25,7 @@
 //  - record ids come from one sequence; run ids from an identity column. No foreign key from
 //    records to runs (a per-row check would halve ingest); the store checks the run instead.
 //
-// Writing: append() buffers rows in COPY text format; a batch (kPostgresBatchSize records,
+// Writing: append() buffers rows in COPY's binary format; a batch (kPostgresBatchSize records,
 // or flush()/end_run()/a query) is one transaction: COPY into `records`, COMMIT. With the
 // server's default synchronous_commit=on a committed batch survives a crash of either side;
 // a crash of the writer loses at most the buffered, uncommitted batch, never part of one.
