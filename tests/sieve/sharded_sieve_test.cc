@@ -707,6 +707,103 @@ TEST(ShardBatches, StablePacketsReachEveryShardUncopiedAndOthersAsCopies) {
   }
 }
 
+// Checks that each packet it gets is its own by the router's rule, and notes the expiry
+// schedule and the undecodable packets it was given.
+class RouteCheckingWorker final : public ShardWorker {
+ public:
+  RouteCheckingWorker(const ShardRouter& router, std::uint32_t index)
+      : router_(router), index_(index) {}
+  void shard_process(const capture::RawPacket&, const decode::DecodedPacket& packet,
+                     decode::DecodeStatus status) override {
+    ++summary.packets;
+    if (!detail::processable(status)) {
+      ++undecodable;
+      return;
+    }
+    if (router_.shard_of(packet) != index_) ++not_mine;
+    std::uint32_t sequence = 0;
+    if (packet.payload.size() >= 4) std::memcpy(&sequence, packet.payload.data(), 4);
+    sequences.push_back(sequence);
+  }
+  void shard_expire(Timestamp now) override { expiries.push_back(now); }
+  void shard_stop_selection() override { stopped_after = sequences.size(); }
+  void shard_finish() override {}
+  const RunSummary& shard_summary() const override { return summary; }
+
+  std::vector<std::uint32_t> sequences;
+  std::vector<Timestamp> expiries;
+  std::uint64_t undecodable = 0;
+  std::uint64_t not_mine = 0;
+  std::size_t stopped_after = 0;
+  RunSummary summary;
+
+ private:
+  const ShardRouter& router_;
+  std::uint32_t index_;
+};
+
+// Five shards on five threads (more than this machine's cores, so they are preempted
+// mid-batch): each packet reaches exactly the shard the router names, in order, every shard
+// expires at the same packets, a runt is counted by shard 0 alone, and stop_selection cuts
+// every shard at the same packet.
+TEST(ShardBatches, EveryPacketReachesTheShardItsRouteNamesOnce) {
+  constexpr std::uint32_t kShards = 5;
+  constexpr std::uint32_t kPackets = 20 * ShardedSieve::kBatchPackets + 77;
+  constexpr std::uint32_t kStopAt = 7 * ShardedSieve::kBatchPackets + 3;
+  const ShardRouter router(kShards, {}, 17);
+  std::array<RouteCheckingWorker*, kShards> shards{};
+  CollectingSink sink;
+  auto sharded = ShardedSieve::create(
+      router, sink, [&](std::uint32_t index, RecordSink&) -> Result<std::unique_ptr<ShardWorker>> {
+        auto worker = std::make_unique<RouteCheckingWorker>(router, index);
+        shards[index] = worker.get();
+        return std::unique_ptr<ShardWorker>(std::move(worker));
+      });
+  ASSERT_TRUE(sharded) << sharded.error().message;
+  synth::FrameBuilder builder;
+  const std::uint8_t runt[] = {0x00, 0x01, 0x02};
+  Timestamp now = Timestamp::from_seconds(1'800'000'000);
+  std::uint32_t runts = 0;
+  for (std::uint32_t i = 0; i < kPackets; ++i) {
+    if (i == kStopAt) (*sharded)->stop_selection();
+    if (i % 97 == 0) {
+      (*sharded)->process({.timestamp = now,
+                           .wire_length = sizeof runt,
+                           .link_type = capture::LinkType::ethernet,
+                           .data = runt});
+      ++runts;
+    }
+    std::array<std::uint8_t, 4> sequence{};
+    std::memcpy(sequence.data(), &i, 4);
+    const auto frame =
+        tcp_frame(builder, v4(0x85f20000 + i % 300), i, synth::tcp_flags::ack, sequence);
+    (*sharded)->process({.timestamp = now,
+                         .wire_length = static_cast<std::uint32_t>(frame.size()),
+                         .link_type = capture::LinkType::ethernet,
+                         .data = frame});
+    now = now + Duration::millis(7);
+  }
+  (*sharded)->finish();
+  std::uint64_t total = 0;
+  for (std::uint32_t index = 0; index < kShards; ++index) {
+    SCOPED_TRACE(fmt::format("shard {}", index));
+    const RouteCheckingWorker* shard = shards[index];
+    ASSERT_NE(shard, nullptr);
+    EXPECT_EQ(shard->not_mine, 0u);
+    EXPECT_EQ(shard->undecodable, index == 0 ? runts : 0u);
+    EXPECT_GT(shard->sequences.size(), kPackets / kShards / 2);  // every shard has clients
+    EXPECT_TRUE(std::is_sorted(shard->sequences.begin(), shard->sequences.end()));
+    EXPECT_EQ(shard->expiries, shards[0]->expiries);
+    EXPECT_GE(shard->expiries.size(), kPackets * 7 / 1000);  // one per second of packet time
+    const auto before_stop = std::count_if(shard->sequences.begin(), shard->sequences.end(),
+                                           [&](std::uint32_t n) { return n < kStopAt; });
+    EXPECT_EQ(shard->stopped_after, static_cast<std::size_t>(before_stop));
+    total += shard->sequences.size() + shard->undecodable;
+  }
+  EXPECT_EQ(total, kPackets + runts);
+  EXPECT_EQ((*sharded)->summary().packets, kPackets + runts);
+}
+
 // --- configuration ----------------------------------------------------------------------------
 
 constexpr std::string_view kConfigTop = R"(
