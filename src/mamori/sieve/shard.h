@@ -11,9 +11,13 @@
 // thread), keeps one sieve's expiry schedule, asks ShardRouter whose packet it is and
 // processes its own. A stable packet (capture::RawPacket::stable: a capture file's mapping)
 // enters the batch as its span, so no byte is copied; any other is copied into the batch
-// once. A full batch goes to every worker, and the caller then runs shard 0 on it itself. A
-// fixed pool of kBatchesInFlight batches bounds what is in flight: when a worker falls behind,
-// the caller waits for it (backpressure, never unbounded memory, never a lost packet).
+// once. A full batch goes to every worker; the caller runs shard 0 on it kCallerLag batches
+// later, so that no thread waits for another at each batch (the shards' loads differ from
+// batch to batch, and in lock-step every batch would cost the slower of the two). A worker
+// that has caught up polls briefly for the next batch before it sleeps (a futex wake-up is
+// tens of µs, a batch a few hundred). A fixed pool of kBatchesInFlight batches bounds what is
+// in flight: when a worker falls behind, the caller waits for it (backpressure, never
+// unbounded memory, never a lost packet).
 //
 // Stable packets: their bytes must stay valid until the sieve's next summary(),
 // stop_selection() or finish() returns, or the sieve is destroyed (every capture file source
@@ -148,12 +152,12 @@ struct ShardBatch {
   std::vector<Item> items;
   std::vector<std::uint8_t> bytes;           // copies of the packets that are not stable
   std::vector<std::vector<Record>> records;  // per worker (shard 1..N-1)
-  std::uint32_t workers_left = 0;            // guarded by ShardedSieve::mutex_
+  std::uint32_t parts_left = 0;  // threads yet to walk it (workers and caller); under mutex_
 
   std::span<const std::uint8_t> data_of(const Item& item) const {
-    return item.stable != nullptr ? std::span<const std::uint8_t>(item.stable, item.length)
-                                  : std::span<const std::uint8_t>(bytes.data() + item.offset,
-                                                                  item.length);
+    return item.stable != nullptr
+               ? std::span<const std::uint8_t>(item.stable, item.length)
+               : std::span<const std::uint8_t>(bytes.data() + item.offset, item.length);
   }
 };
 
@@ -169,6 +173,10 @@ class ShardedSieve {
   static constexpr std::size_t kBatchPackets = 512;
   static constexpr std::size_t kBatchBytes = std::size_t{512} << 10;
   static constexpr std::size_t kBatchesInFlight = 64;
+  // Batches the caller hands over before it walks shard 0's part of the oldest of them, so a
+  // worker whose shard is lighter in a burst goes on with the next batches instead of waiting
+  // for the caller to finish the current one.
+  static constexpr std::size_t kCallerLag = 4;
 
   static Result<std::unique_ptr<ShardedSieve>> create(ShardRouter router, RecordSink& sink,
                                                       const ShardFactory& factory);
@@ -191,10 +199,16 @@ class ShardedSieve {
   bool run_part(ShardWorker& shard_worker, std::uint32_t shard, const ShardBatch& batch,
                 Timestamp& next_expiry) const;
   void worker_loop(Worker& worker);
+  // The next batch for a worker whose next sequence number is `next`.
+  ShardBatch* wait_for_batch(std::uint64_t next);
+  // Counts one thread's walk of `batch` as done; the last one makes it returnable.
+  void part_done(ShardBatch& batch);
   void append_marker(ShardBatch::Op op);
-  // Hands the filling batch to every worker, runs shard 0 on it, and takes a spare batch.
+  // Hands the filling batch to every worker, walks shard 0's part of the batch handed over
+  // kCallerLag batches before, and takes a spare batch.
   void hand_over();
-  // Delivers the records of the batches every worker is done with and makes them spare; waits
+  void walk_local_oldest();
+  // Delivers the records of the batches every thread is done with and makes them spare; waits
   // for one when none is spare (backpressure), or for all of them with `wait_for_all`.
   void collect(bool wait_for_all);
   void hand_over_marker_and_wait(ShardBatch::Op op);
@@ -204,6 +218,7 @@ class ShardedSieve {
   RecordSink& sink_;
   std::unique_ptr<ShardWorker> local_;  // shard 0, on the calling thread
   Timestamp local_next_expiry_;
+  std::deque<ShardBatch*> local_pending_;  // handed over, shard 0's part not walked yet
   std::vector<std::unique_ptr<Worker>> workers_;
 
   std::vector<std::unique_ptr<ShardBatch>> pool_;
@@ -216,7 +231,9 @@ class ShardedSieve {
   std::condition_variable batch_done_;
   std::deque<ShardBatch*> in_flight_;  // handed over, oldest first
   std::uint64_t in_flight_first_ = 0;  // sequence number of in_flight_.front()
-  std::vector<ShardBatch*> done_;      // every worker is done with these
+  // Batches handed over so far: what a worker polls before it sleeps on work_ready_.
+  std::atomic<std::uint64_t> handed_over_{0};
+  std::vector<ShardBatch*> done_;          // every worker is done with these
   std::atomic<bool> skip_packets_{false};  // set by the destructor: nothing will be delivered
 
   RunSummary merged_;
