@@ -14,8 +14,8 @@
 // once. A full batch goes to every worker; the caller runs shard 0 on it kCallerLag batches
 // later, so that no thread waits for another at each batch (the shards' loads differ from
 // batch to batch, and in lock-step every batch would cost the slower of the two). A worker
-// that has caught up polls briefly for the next batch before it sleeps (a futex wake-up is
-// tens of µs, a batch a few hundred). A fixed pool of kBatchesInFlight batches bounds what is
+// that has caught up polls briefly for the next batch before it sleeps (a futex wake-up costs
+// tens of µs, about one batch's part). A fixed pool of kBatchesInFlight batches bounds what is
 // in flight: when a worker falls behind, the caller waits for it (backpressure, never
 // unbounded memory, never a lost packet).
 //
