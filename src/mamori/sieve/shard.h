@@ -233,7 +233,7 @@ class ShardedSieve {
   std::uint64_t in_flight_first_ = 0;  // sequence number of in_flight_.front()
   // Batches handed over so far: what a worker polls before it sleeps on work_ready_.
   std::atomic<std::uint64_t> handed_over_{0};
-  std::vector<ShardBatch*> done_;          // every worker is done with these
+  std::vector<ShardBatch*> done_;          // every thread is done with these
   std::atomic<bool> skip_packets_{false};  // set by the destructor: nothing will be delivered
 
   RunSummary merged_;
