@@ -527,8 +527,12 @@ json record_to_json(const Record& record) { return build_json<json>(record); }
 std::string record_to_json_line(const Record& record) {
   std::string line;
   line.reserve(512);
-  if (write_record_line_fast(record, line)) return line;
-  return record_to_json_line_reference(record);
+  append_record_json_line(record, line);
+  return line;
+}
+
+void append_record_json_line(const Record& record, std::string& out) {
+  if (!write_record_line_fast(record, out)) out += record_to_json_line_reference(record);
 }
 
 std::string record_to_json_line_reference(const Record& record) {

@@ -64,6 +64,8 @@ nlohmann::json record_to_json(const Record& record);
 // whose every string is valid UTF-8 and whose measures are integers take a direct writer
 // (record_json_writer.h, several times faster); the rest, the reference below.
 std::string record_to_json_line(const Record& record);
+// The same line appended to `out`, without a string of its own when the direct writer takes it.
+void append_record_json_line(const Record& record, std::string& out);
 // The same, always through nlohmann::ordered_json: the reference the direct writer is tested
 // against.
 std::string record_to_json_line_reference(const Record& record);

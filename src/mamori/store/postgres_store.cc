@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include "mamori/sieve/record_json.h"
-#include "mamori/sieve/record_json_writer.h"
 #include "mamori/store/postgres_db.h"
 #include "mamori/store/record_counts.h"
 
@@ -248,13 +247,10 @@ void append_rules_field(std::string& out, const sieve::Record& record) {
   end_field(out, field);
 }
 
-// The record's canonical line (what record_to_json_line returns), written straight into the
-// row when the direct writer takes the record.
+// The record's canonical line, written straight into the row.
 void append_json_field(std::string& out, const sieve::Record& record) {
   const std::size_t field = begin_field(out);
-  if (!sieve::write_record_line_fast(record, out)) {
-    out += sieve::record_to_json_line_reference(record);
-  }
+  sieve::append_record_json_line(record, out);
   end_field(out, field);
 }
 

@@ -126,7 +126,7 @@ std::string encode_message(const BatchMessage& message) {
       message.kind == MessageKind::kEnd ? std::optional(message.ended_at) : std::nullopt);
   for (const sieve::Record& record : message.records) {
     payload.push_back('\n');
-    payload += sieve::record_to_json_line(record);
+    sieve::append_record_json_line(record, payload);
   }
   return payload;
 }
