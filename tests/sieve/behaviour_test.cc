@@ -7,10 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -540,6 +543,88 @@ TEST(BehaviourBeacon, APopularServerStaysPopularOverManyEpochs) {
   EXPECT_FALSE(popular_flagged);
   ASSERT_TRUE(selected_by(c2_hits, 5));
   EXPECT_LE(measure(c2_hits[0], "server_clients"), 8);
+}
+
+// Two engines as two shards of one sieve: the update server's 12 clients split between them
+// (6 each, under max_server_clients = 8 in either). Counting together they see 12 and leave
+// the server's pairs alone, as one sieve does; counting apart each would see 6 and flag them.
+// The C2 server's 3 bots are flagged either way.
+TEST(BehaviourBeacon, ShardsSharingServerClientsJudgePopularityAsOneSieve) {
+  for (const bool sharing : {true, false}) {
+    SCOPED_TRACE(sharing ? "sharing" : "apart");
+    SharedServerClients shared(64 * 1024);
+    SharedServerClients* const views[] = {&shared};
+    const auto make_shard = [&] {
+      auto engine = BehaviourEngine::create({{5, beacon_params()}}, 4 * kMiB, 1,
+                                            sharing ? std::span<SharedServerClients* const>(views)
+                                                    : std::span<SharedServerClients* const>());
+      EXPECT_TRUE(engine.has_value()) << (engine ? "" : engine.error().message);
+      return std::move(*engine);
+    };
+    std::array<BehaviourEngine, 2> shards{make_shard(), make_shard()};
+    bool update_flagged = false;
+    std::vector<BehaviourHit> c2_hits;
+    for (int round = 0; round < 12; ++round) {
+      const std::int64_t base = round * 600'000LL;
+      for (std::uint32_t c = 0; c < 12; ++c) {
+        update_flagged |=
+            !start(shards[c % 2], tcp(host(100 + c), other(30), 443), at_ms(base + 1000 * c))
+                 .empty();
+      }
+      for (std::uint32_t b = 0; b < 3; ++b) {
+        const auto hits =
+            start(shards[b % 2], tcp(host(200 + b), other(31), 443), at_ms(base + 30'000 + 7 * b));
+        if (!hits.empty()) c2_hits = hits;
+      }
+    }
+    EXPECT_EQ(update_flagged, !sharing);
+    ASSERT_TRUE(selected_by(c2_hits, 5));
+    if (sharing) {
+      EXPECT_EQ(measure(c2_hits[0], "server_clients"), 3);
+    } else {
+      EXPECT_LE(measure(c2_hits[0], "server_clients"), 2);  // its shard's bots only
+    }
+  }
+}
+
+TEST(BehaviourBeacon, SharedServerClientsNeedOnePerBeaconRule) {
+  SharedServerClients shared(4096);
+  SharedServerClients* const views[] = {&shared, &shared};
+  auto engine = BehaviourEngine::create({{5, beacon_params()}}, 4 * kMiB, 1, views);
+  ASSERT_FALSE(engine.has_value());
+  EXPECT_NE(engine.error().message.find("2 shared server counts for 1 beacon rules"),
+            std::string::npos);
+}
+
+// The first shard to enter an epoch halves the counts, once; a count added by a shard still in
+// an epoch already halved is dropped (one sieve would have halved it away).
+TEST(SharedServerClients, AgesOncePerEpochAndDropsCountsOfHalvedEpochs) {
+  SharedServerClients shared(4096);
+  const std::uint64_t server = 0x1234'5678'9abc'def0ULL;
+  for (int i = 0; i < 8; ++i) shared.add(server, 10);
+  EXPECT_EQ(shared.estimate(server, 10), 8);
+  EXPECT_EQ(shared.estimate(server, 11), 4);  // a shard enters epoch 11: halved once
+  EXPECT_EQ(shared.estimate(server, 11), 4);  // another shard enters it: not again
+  EXPECT_EQ(shared.estimate(server, 10), 4);  // a shard still in epoch 10 sees the same
+  EXPECT_EQ(shared.add(server, 10), 4);       // and its count is dropped
+  EXPECT_EQ(shared.add(server, 11), 5);
+  EXPECT_EQ(shared.estimate(server, 13), 1);  // two more halvings: 5 → 2 → 1
+}
+
+// Shards add from their own threads: no count is lost.
+TEST(SharedServerClients, CountsFromManyThreadsAllArrive) {
+  SharedServerClients shared(4096);
+  const std::uint64_t server = 42;
+  constexpr int kThreads = 4;
+  constexpr int kAdds = 5000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kAdds; ++i) shared.add(server, 0);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(shared.estimate(server, 0), kThreads * kAdds);
 }
 
 // A monitoring host polls three endpoints, every 30 or 60 s and almost without jitter: each

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -220,69 +221,57 @@ std::map<Server, std::set<std::string>> clients_by_server(const Capture& capture
 }
 
 // Compares a sharded run with one sieve's over the same packets. The records are the same
-// except for beacon server popularity (sieve/shard.h): a server's clients are spread over the
-// shards, so a shard counts fewer clients for it. That changes exactly two things, both
-// checked here: the measured server_clients of beacon selections (never more than one
-// sieve's), and extra beacon selections of pairs whose server one sieve judged popular (it
-// has more than max_server_clients clients on the link), which a shard sees with fewer. No
-// record is lost; everything else (scan, amplification, indicators, every other counter) is
-// equal. Returns the number of extra records.
+// except for beacon server popularity (sieve/shard.h): the shards count a server's clients
+// together (SharedServerClients), but a shard can see clients that another shard, further on in
+// the packet stream, has counted already. So the measured server_clients of a beacon selection
+// can differ from one sieve's, and a pair of a server that has more than max_server_clients
+// clients on the link can be selected by one run and not the other (judged popular a little
+// earlier or later). Checked here: every record that differs is such a beacon selection, and
+// everything else (scan, amplification, indicators, beacons of servers with few clients, every
+// other counter) is equal. Returns the number of records that differ.
 std::size_t expect_same_but_beacon_popularity(
     const Outcome& one, const Outcome& sharded,
     const std::map<Server, std::set<std::string>>& clients) {
   const auto expected = without_server_clients(one.records);
   const auto got = without_server_clients(sharded.records);
-  const auto missing = minus(expected, got);
-  EXPECT_TRUE(missing.empty()) << missing.size() << " missing, first: " << missing.front();
-
   std::multiset<std::string> extra_lines;
   for (const auto& line : minus(got, expected)) extra_lines.insert(line);
-  std::size_t extra = 0;
-  for (const auto& record : sharded.records) {
-    const auto line = without_server_clients({record}).front();
-    auto found = extra_lines.find(line);
-    if (found == extra_lines.end()) continue;
-    extra_lines.erase(found);
-    ++extra;
-    EXPECT_EQ(record.matches.size(), 1u) << line;
-    if (record.matches.size() != 1) continue;
-    const Match& match = record.matches.front();
-    EXPECT_EQ(match.kind, RuleKind::beacon) << line;
-    const Measure* limit = measure(match, "max_server_clients");
-    if (limit == nullptr) {
-      ADD_FAILURE() << "not a beacon selection: " << line;
-      continue;
-    }
-    const auto& seen = clients.at({record.dst.ip.to_string(), record.dst.port, record.protocol});
-    EXPECT_GT(static_cast<double>(seen.size()), limit->value) << line;
-  }
-  EXPECT_TRUE(extra_lines.empty());
-  EXPECT_EQ(sharded.records.size(), one.records.size() + extra);
+  std::multiset<std::string> missing_lines;
+  for (const auto& line : minus(expected, got)) missing_lines.insert(line);
 
-  // Where the measured popularity differs it is lower, never higher.
-  std::map<std::string, double> one_clients;
-  for (const auto& record : one.records) {
-    for (const auto& match : record.matches) {
-      if (const Measure* m = measure(match, kServerClients)) {
-        one_clients[without_server_clients({record}).front()] = m->value;
+  // Each differing record: a beacon selection of a server with many clients on the link.
+  const auto check_differing = [&](const std::vector<Record>& records,
+                                   std::multiset<std::string>& lines) {
+    std::size_t found_count = 0;
+    for (const auto& record : records) {
+      const auto line = without_server_clients({record}).front();
+      auto found = lines.find(line);
+      if (found == lines.end()) continue;
+      lines.erase(found);
+      ++found_count;
+      EXPECT_EQ(record.matches.size(), 1u) << line;
+      if (record.matches.size() != 1) continue;
+      const Match& match = record.matches.front();
+      EXPECT_EQ(match.kind, RuleKind::beacon) << line;
+      const Measure* limit = measure(match, "max_server_clients");
+      if (limit == nullptr) {
+        ADD_FAILURE() << "not a beacon selection: " << line;
+        continue;
       }
+      const auto& seen = clients.at({record.dst.ip.to_string(), record.dst.port, record.protocol});
+      EXPECT_GT(static_cast<double>(seen.size()), limit->value) << line;
     }
-  }
-  for (const auto& record : sharded.records) {
-    for (const auto& match : record.matches) {
-      const Measure* m = measure(match, kServerClients);
-      if (m == nullptr) continue;
-      const auto it = one_clients.find(without_server_clients({record}).front());
-      if (it != one_clients.end()) {
-        EXPECT_LE(m->value, it->second);
-      }
-    }
-  }
+    EXPECT_TRUE(lines.empty());
+    return found_count;
+  };
+  const std::size_t extra = check_differing(sharded.records, extra_lines);
+  const std::size_t missing = check_differing(one.records, missing_lines);
+  EXPECT_EQ(sharded.records.size() + missing, one.records.size() + extra);
 
-  // Summaries: equal but for the beacon rule's counts and the extra selections. (`admitted`
-  // too: a pair is admitted on its sketch estimate, and a shard's admission sketch is sized
-  // from its share of the memory, so a collision can admit a pair a start earlier or later;
-  // seen as ±1 of ~170 on some seeds.)
+  // Summaries: equal but for the beacon rule's counts and the selections that differ.
+  // (`admitted` too: a pair is admitted on its sketch estimate, and a shard's admission sketch
+  // is sized from its share of the memory, so a collision can admit a pair a start earlier or
+  // later; seen as ±1 of ~170 on some seeds.)
   auto want = comparable(one.summary);
   auto have = comparable(sharded.summary);
   for (auto* json : {&want, &have}) {
@@ -298,13 +287,13 @@ std::size_t expect_same_but_beacon_popularity(
     for (auto& [name, category] : (*json)["categories"].items()) category.erase("selected_flows");
   }
   EXPECT_EQ(have.dump(1), want.dump(1));
-  EXPECT_EQ(sharded.summary.records, one.summary.records + extra);
-  EXPECT_EQ(sharded.summary.selected_flows, one.summary.selected_flows + extra);
+  EXPECT_EQ(sharded.summary.records + missing, one.summary.records + extra);
+  EXPECT_EQ(sharded.summary.selected_flows + missing, one.summary.selected_flows + extra);
   EXPECT_EQ(sharded.summary.records, sharded.records.size());
-  return extra;
+  return extra + missing;
 }
 
-TEST_F(ShardedSieveTest, ShardsSelectWhatOneSieveDoesPlusBeaconsOfPopularServers) {
+TEST_F(ShardedSieveTest, ShardsSelectWhatOneSieveDoesButBeaconsOfPopularServers) {
   const Outcome& one = single();
   ASSERT_GT(one.records.size(), 100u);
   ASSERT_FALSE(one.summary.behaviour.empty());
@@ -314,11 +303,12 @@ TEST_F(ShardedSieveTest, ShardsSelectWhatOneSieveDoesPlusBeaconsOfPopularServers
   const auto clients = clients_by_server(*capture_);
   for (const std::uint32_t workers : {2u, 4u}) {
     SCOPED_TRACE(workers);
-    const std::size_t extra = expect_same_but_beacon_popularity(one, run(workers), clients);
+    const std::size_t differing = expect_same_but_beacon_popularity(one, run(workers), clients);
     // The detection profile's periodic decoys (update checks, health checks) reach servers
-    // shared by many clients: some of their pairs look unpopular to a shard.
-    RecordProperty(fmt::format("extra_beacon_records_{}", workers), static_cast<int>(extra));
-    EXPECT_LT(extra, one.records.size() / 10) << "popularity changes a few pairs, not the run";
+    // shared by many clients: a few of their pairs can be judged a moment earlier or later.
+    RecordProperty(fmt::format("differing_beacon_records_{}", workers),
+                   static_cast<int>(differing));
+    EXPECT_LT(differing, one.records.size() / 100) << "popularity changes a few pairs at most";
   }
 }
 
@@ -708,11 +698,13 @@ TEST(ShardBatches, StablePacketsReachEveryShardUncopiedAndOthersAsCopies) {
 }
 
 // Checks that each packet it gets is its own by the router's rule, and notes the expiry
-// schedule and the undecodable packets it was given.
+// schedule and the undecodable packets it was given. Emits a record for every 64th packet (its
+// sequence number as the flow id), and spins `work` per packet (a shard that costs more).
 class RouteCheckingWorker final : public ShardWorker {
  public:
-  RouteCheckingWorker(const ShardRouter& router, std::uint32_t index)
-      : router_(router), index_(index) {}
+  RouteCheckingWorker(const ShardRouter& router, std::uint32_t index, RecordSink& sink,
+                      std::chrono::nanoseconds work)
+      : router_(router), index_(index), sink_(sink), work_(work) {}
   void shard_process(const capture::RawPacket&, const decode::DecodedPacket& packet,
                      decode::DecodeStatus status) override {
     ++summary.packets;
@@ -724,10 +716,20 @@ class RouteCheckingWorker final : public ShardWorker {
     std::uint32_t sequence = 0;
     if (packet.payload.size() >= 4) std::memcpy(&sequence, packet.payload.data(), 4);
     sequences.push_back(sequence);
+    if (sequence % 64 == 0) {
+      Record record;
+      record.flow_id = std::to_string(sequence);
+      sink_.emit(std::move(record));
+    }
+    if (work_.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + work_;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
   }
   void shard_expire(Timestamp now) override { expiries.push_back(now); }
   void shard_stop_selection() override { stopped_after = sequences.size(); }
-  void shard_finish() override {}
+  void shard_finish() override { ++finished; }
   const RunSummary& shard_summary() const override { return summary; }
 
   std::vector<std::uint32_t> sequences;
@@ -735,37 +737,54 @@ class RouteCheckingWorker final : public ShardWorker {
   std::uint64_t undecodable = 0;
   std::uint64_t not_mine = 0;
   std::size_t stopped_after = 0;
+  int finished = 0;
   RunSummary summary;
 
  private:
   const ShardRouter& router_;
   std::uint32_t index_;
+  RecordSink& sink_;
+  std::chrono::nanoseconds work_;
 };
 
-// Five shards on five threads (more than this machine's cores, so they are preempted
-// mid-batch): each packet reaches exactly the shard the router names, in order, every shard
-// expires at the same packets, a runt is counted by shard 0 alone, and stop_selection cuts
-// every shard at the same packet.
-TEST(ShardBatches, EveryPacketReachesTheShardItsRouteNamesOnce) {
-  constexpr std::uint32_t kShards = 5;
-  constexpr std::uint32_t kPackets = 20 * ShardedSieve::kBatchPackets + 77;
-  constexpr std::uint32_t kStopAt = 7 * ShardedSieve::kBatchPackets + 3;
-  const ShardRouter router(kShards, {}, 17);
-  std::array<RouteCheckingWorker*, kShards> shards{};
+struct RouteRun {
+  std::uint32_t shards = 5;
+  std::uint32_t threads = 5;
+  std::uint32_t batches = 20;
+  // Shards that cost more per packet: those the lane `slow_lane` starts with.
+  std::uint32_t slow_lane = UINT32_MAX;
+  std::chrono::nanoseconds slow_work{0};
+};
+
+// Runs numbered packets of 300 clients (with runts, and a stop_selection mid-stream) through
+// a sharded sieve of RouteCheckingWorkers and checks that each packet reached exactly the
+// shard the router names, in order; that every shard expired at the same packets; that a runt
+// was counted by shard 0 alone; that the stop cut every shard at the same packet; and that
+// every record arrived once. Returns the moves the sieve made.
+std::uint64_t expect_every_packet_reaches_its_shard_once(const RouteRun& run) {
+  const std::uint32_t packets = run.batches * ShardedSieve::kBatchPackets + 77;
+  const std::uint32_t stop_at = packets / 3 + 3;
+  const ShardRouter router(run.shards, {}, 17);
+  std::vector<RouteCheckingWorker*> shards(run.shards, nullptr);
   CollectingSink sink;
   auto sharded = ShardedSieve::create(
-      router, sink, [&](std::uint32_t index, RecordSink&) -> Result<std::unique_ptr<ShardWorker>> {
-        auto worker = std::make_unique<RouteCheckingWorker>(router, index);
+      router, run.threads, sink,
+      [&](std::uint32_t index, RecordSink& shard_sink) -> Result<std::unique_ptr<ShardWorker>> {
+        // Sieve::create's first assignment: shard s on lane s % threads.
+        const auto work =
+            index % run.threads == run.slow_lane ? run.slow_work : std::chrono::nanoseconds{0};
+        auto worker = std::make_unique<RouteCheckingWorker>(router, index, shard_sink, work);
         shards[index] = worker.get();
         return std::unique_ptr<ShardWorker>(std::move(worker));
       });
-  ASSERT_TRUE(sharded) << sharded.error().message;
+  EXPECT_TRUE(sharded) << sharded.error().message;
+  if (!sharded) return 0;
   synth::FrameBuilder builder;
   const std::uint8_t runt[] = {0x00, 0x01, 0x02};
   Timestamp now = Timestamp::from_seconds(1'800'000'000);
   std::uint32_t runts = 0;
-  for (std::uint32_t i = 0; i < kPackets; ++i) {
-    if (i == kStopAt) (*sharded)->stop_selection();
+  for (std::uint32_t i = 0; i < packets; ++i) {
+    if (i == stop_at) (*sharded)->stop_selection();
     if (i % 97 == 0) {
       (*sharded)->process({.timestamp = now,
                            .wire_length = sizeof runt,
@@ -785,23 +804,73 @@ TEST(ShardBatches, EveryPacketReachesTheShardItsRouteNamesOnce) {
   }
   (*sharded)->finish();
   std::uint64_t total = 0;
-  for (std::uint32_t index = 0; index < kShards; ++index) {
+  std::multiset<std::string> expected_records;
+  for (std::uint32_t index = 0; index < run.shards; ++index) {
     SCOPED_TRACE(fmt::format("shard {}", index));
     const RouteCheckingWorker* shard = shards[index];
-    ASSERT_NE(shard, nullptr);
+    EXPECT_NE(shard, nullptr);
+    if (shard == nullptr) continue;
     EXPECT_EQ(shard->not_mine, 0u);
     EXPECT_EQ(shard->undecodable, index == 0 ? runts : 0u);
-    EXPECT_GT(shard->sequences.size(), kPackets / kShards / 2);  // every shard has clients
+    EXPECT_GT(shard->sequences.size(), packets / run.shards / 2);  // every shard has clients
     EXPECT_TRUE(std::is_sorted(shard->sequences.begin(), shard->sequences.end()));
     EXPECT_EQ(shard->expiries, shards[0]->expiries);
-    EXPECT_GE(shard->expiries.size(), kPackets * 7 / 1000);  // one per second of packet time
+    EXPECT_GE(shard->expiries.size(), packets * 7 / 1000);  // one per second of packet time
     const auto before_stop = std::count_if(shard->sequences.begin(), shard->sequences.end(),
-                                           [&](std::uint32_t n) { return n < kStopAt; });
+                                           [&](std::uint32_t n) { return n < stop_at; });
     EXPECT_EQ(shard->stopped_after, static_cast<std::size_t>(before_stop));
+    EXPECT_EQ(shard->finished, 1);
     total += shard->sequences.size() + shard->undecodable;
+    for (const std::uint32_t n : shard->sequences) {
+      if (n % 64 == 0) expected_records.insert(std::to_string(n));
+    }
   }
-  EXPECT_EQ(total, kPackets + runts);
-  EXPECT_EQ((*sharded)->summary().packets, kPackets + runts);
+  EXPECT_EQ(total, packets + runts);
+  EXPECT_EQ((*sharded)->summary().packets, packets + runts);
+  std::multiset<std::string> delivered;
+  for (const Record& record : sink.records) delivered.insert(record.flow_id);
+  EXPECT_EQ(delivered, expected_records);
+  EXPECT_EQ(delivered.size(), (packets + 63) / 64);
+  return (*sharded)->moves();
+}
+
+// Five shards on five threads (more than this machine's cores, so they are preempted
+// mid-batch). One shard per thread: none moves.
+TEST(ShardBatches, EveryPacketReachesTheShardItsRouteNamesOnce) {
+  EXPECT_EQ(expect_every_packet_reaches_its_shard_once({}), 0u);
+}
+
+// Twelve shards on three threads, the shards of one lane far costlier than the rest: that lane
+// falls behind (a worker) or keeps the workers waiting (the caller), so shards move, and every
+// packet, expiry, stop and record still reaches its shard exactly once and in order.
+TEST(ShardBatches, ShardsMoveOffASlowLaneAndEveryPacketStillReachesItsShardOnce) {
+  for (const std::uint32_t slow_lane : {0u, 1u}) {
+    SCOPED_TRACE(fmt::format("slow lane {}", slow_lane));
+    const std::uint64_t moves =
+        expect_every_packet_reaches_its_shard_once({.shards = 12,
+                                                    .threads = 3,
+                                                    .batches = 150,
+                                                    .slow_lane = slow_lane,
+                                                    .slow_work = std::chrono::microseconds(3)});
+    EXPECT_GT(moves, 0u);
+    RecordProperty(fmt::format("moves_slow_lane_{}", slow_lane), static_cast<int>(moves));
+  }
+}
+
+TEST(ShardBatches, ThreadsMustBeBetweenOneAndTheShards) {
+  const ShardRouter router(4, {}, 1);
+  CollectingSink sink;
+  const auto factory = [](std::uint32_t, RecordSink&) -> Result<std::unique_ptr<ShardWorker>> {
+    return std::unique_ptr<ShardWorker>(new CountingWorker);
+  };
+  for (const std::uint32_t threads : {0u, 5u}) {
+    auto sharded = ShardedSieve::create(router, threads, sink, factory);
+    ASSERT_FALSE(sharded);
+    EXPECT_NE(sharded.error().message.find("threads"), std::string::npos);
+  }
+  auto one = ShardedSieve::create(router, 1, sink, factory);
+  ASSERT_TRUE(one) << one.error().message;
+  (*one)->finish();
 }
 
 // --- configuration ----------------------------------------------------------------------------

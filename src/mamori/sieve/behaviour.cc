@@ -716,9 +716,10 @@ struct AmplificationRule : RuleBase {
 struct BeaconRule : RuleBase {
   BeaconParams params;
   CountMinSketch<std::uint16_t> sketch;
-  CountMinSketch<std::uint16_t> server_clients;  // recurring pairs per server (address, port)
-  ClientSeriesTable client_series;               // regular series per client
-  PortBitmap periodic_ports;                     // responder ports not judged
+  CountMinSketch<std::uint16_t> server_clients;   // recurring pairs per server (address, port)
+  SharedServerClients* shared_clients = nullptr;  // instead of server_clients, when sharded
+  ClientSeriesTable client_series;                // regular series per client
+  PortBitmap periodic_ports;                      // responder ports not judged
   Table<BeaconEntry> table;
 
   bool judged(std::uint16_t responder_port) const {
@@ -727,6 +728,17 @@ struct BeaconRule : RuleBase {
   // The server's key in server_clients: its target hash, remixed away from the pair's keys.
   static std::uint64_t server_key(std::uint64_t target_hash) {
     return remix64(target_hash ^ 0x5be0cd19137e2179ULL);
+  }
+  void count_client(std::uint64_t target_hash) {
+    if (shared_clients != nullptr) {
+      shared_clients->add(server_key(target_hash), epoch);
+    } else {
+      server_clients.add(server_key(target_hash));
+    }
+  }
+  std::uint16_t clients_of(std::uint64_t target_hash) {
+    return shared_clients != nullptr ? shared_clients->estimate(server_key(target_hash), epoch)
+                                     : server_clients.estimate(server_key(target_hash));
   }
 
   [[gnu::always_inline]] void prefetch(std::uint64_t hash) const {
@@ -760,7 +772,7 @@ struct BeaconRule : RuleBase {
       ref.entry->key = pair;
       ref.entry->last_start = time.nanos;
       ref.entry->counted_epoch = epoch16();
-      server_clients.add(server_key(target_hash));  // a client returning to this server
+      count_client(target_hash);  // a client returning to this server
       return;
     }
     touch(*ref.slot);
@@ -770,7 +782,7 @@ struct BeaconRule : RuleBase {
     // epoch).
     if (e.counted_epoch != epoch16()) {
       e.counted_epoch = epoch16();
-      server_clients.add(server_key(target_hash));
+      count_client(target_hash);
     }
     const std::int64_t gap = time.nanos - e.last_start;
     if (gap < 0) return;  // out of order: the series is kept as it is
@@ -795,7 +807,7 @@ struct BeaconRule : RuleBase {
     for (std::size_t i = 0; i < e.gaps; ++i) squares += (e.gap_ms[i] - mean) * (e.gap_ms[i] - mean);
     const double cv = mean > 0 ? std::sqrt(squares / e.gaps) / mean : 0.0;
     if (!(cv <= params.max_cv)) return;
-    const std::uint16_t clients = server_clients.estimate(server_key(target_hash));
+    const std::uint16_t clients = clients_of(target_hash);
     if (clients > params.max_server_clients) {  // a popular periodic service
       unflag(*ref.slot, e);
       return;
@@ -823,7 +835,7 @@ struct BeaconRule : RuleBase {
 
   void age(std::int64_t passed) {
     sketch.decay(static_cast<std::uint64_t>(passed));
-    server_clients.decay(static_cast<std::uint64_t>(passed));
+    if (shared_clients == nullptr) server_clients.decay(static_cast<std::uint64_t>(passed));
   }
 
   std::vector<Measure> measures(const BeaconEntry& e) const {
@@ -1026,8 +1038,34 @@ BehaviourEngine::BehaviourEngine(BehaviourEngine&&) noexcept = default;
 BehaviourEngine& BehaviourEngine::operator=(BehaviourEngine&&) noexcept = default;
 BehaviourEngine::~BehaviourEngine() = default;
 
+std::uint16_t SharedServerClients::add(std::uint64_t server, std::int64_t epoch) {
+  const std::lock_guard lock(mutex_);
+  age_to(epoch);
+  if (epoch < epoch_) return counts_.estimate(server);  // one sieve has halved it away by now
+  return counts_.add(server);
+}
+
+std::uint16_t SharedServerClients::estimate(std::uint64_t server, std::int64_t epoch) {
+  const std::lock_guard lock(mutex_);
+  age_to(epoch);
+  return counts_.estimate(server);
+}
+
+void SharedServerClients::age_to(std::int64_t epoch) {
+  if (epoch <= epoch_) return;
+  if (epoch_ >= 0) counts_.decay(static_cast<std::uint64_t>(epoch - epoch_));
+  epoch_ = epoch;
+}
+
+std::size_t BehaviourEngine::server_clients_bytes(std::size_t rules, std::size_t memory_bytes) {
+  // As create() sizes it, less the fixed overhead (a few KiB against a budget of MiB).
+  const std::size_t share = rules == 0 ? 0 : memory_bytes / rules;
+  return fit_sketch<std::uint16_t>(round_down_64(share / 4) / 4);
+}
+
 Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules,
-                                                std::size_t memory_bytes, std::uint64_t seed) {
+                                                std::size_t memory_bytes, std::uint64_t seed,
+                                                std::span<SharedServerClients* const> shared) {
   std::size_t scans = 0;
   std::size_t amplifications = 0;
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -1038,6 +1076,10 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
     amplifications += std::holds_alternative<AmplificationParams>(rules[i].params) ? 1 : 0;
   }
   const std::size_t beacons = rules.size() - scans - amplifications;
+  if (!shared.empty() && shared.size() != beacons) {
+    return fail("behaviour rules: {} shared server counts for {} beacon rules", shared.size(),
+                beacons);
+  }
 
   auto state = std::make_unique<State>();
   state->address_key = HashKey::from_seed(seed, 1);
@@ -1105,7 +1147,12 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
       // A quarter of the sketch budget counts the clients of servers: there are far fewer
       // servers with recurring pairs than pairs seen once.
       r.sketch = CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4 * 3));
-      r.server_clients = CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4));
+      if (shared.empty()) {
+        r.server_clients =
+            CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4));
+      } else {
+        r.shared_clients = shared[state->beacons.size() - 1];
+      }
       r.periodic_ports.assign(kPortWords, 0);
       for (const std::uint16_t port : r.params.periodic_ports) {
         r.periodic_ports[port >> 6] |= std::uint64_t{1} << (port & 63);

@@ -143,17 +143,21 @@
 // ~10-15 % slower with the rules on (mostly the four random lines of each new flow and the
 // records' measured values), a flood of spoofed one-packet SYN sources ~75-85 % slower (the
 // worst case: four random DRAM lines per packet against the flow table's two or three).
-// Single-threaded: one engine per sieve.
+// Single-threaded: one engine per sieve; the engines of a sharded sieve's shards may share
+// their beacon rules' server popularity (SharedServerClients, below), the one thread-safe part.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <span>
 #include <variant>
 #include <vector>
 
 #include "mamori/core/error.h"
 #include "mamori/core/ip.h"
+#include "mamori/core/sketch.h"
 #include "mamori/core/time.h"
 #include "mamori/sieve/match_set.h"
 #include "mamori/sieve/record.h"
@@ -237,14 +241,50 @@ struct BehaviourStats {
   std::vector<BehaviourRuleStats> rules;  // in the order of the rules given to create()
 };
 
+// One beacon rule's server_clients, shared by the engines of a sharded sieve's shards. The
+// router keeps a client's pairs in one shard but spreads a server's clients over all of them,
+// so a count per shard would see about 1/S of a server's clients: each engine adds the clients
+// it admits here instead, and reads the count of all. Thread-safe (a mutex: a count is added
+// when a pair is admitted or recurs in a new epoch, and read when a regular pair is judged,
+// far less often than per packet). Ages by halving once per epoch of absolute packet time:
+// the first shard to enter an epoch halves it; a count from a shard still in an earlier
+// epoch is dropped (one sieve would have halved it away). What can differ from one sieve's
+// count: a shard sees the counts another shard, ahead in the packet stream by at most the
+// batches in flight, has added already, so a server that one sieve would judge popular a
+// moment later can be judged so a moment earlier (bounded by the sharded sieve's batches in
+// flight; a server with at most max_server_clients clients in the epoch is never judged
+// popular for it).
+class SharedServerClients {
+ public:
+  explicit SharedServerClients(std::size_t bytes) : counts_(bytes) {}
+  // Adds a client of `server` counted in `epoch`; returns the server's estimate.
+  std::uint16_t add(std::uint64_t server, std::int64_t epoch);
+  std::uint16_t estimate(std::uint64_t server, std::int64_t epoch);
+  std::size_t memory_bytes() const { return counts_.memory_bytes(); }
+
+ private:
+  void age_to(std::int64_t epoch);  // under mutex_
+
+  std::mutex mutex_;
+  CountMinSketch<std::uint16_t> counts_;
+  std::int64_t epoch_ = -1;  // the latest epoch any shard entered
+};
+
 class BehaviourEngine {
  public:
   // Validates the rules (errors name the rule index and the parameter) and reserves all state:
   // memory_bytes is the hard bound for everything the engine holds, including its own object.
   // Fails when the budget is below the fixed overhead (the engine object, 8 KiB per port
   // bitmap) plus kMinBytesPerRule per rule.
-  static Result<BehaviourEngine> create(std::vector<BehaviourRule> rules, std::size_t memory_bytes,
-                                        std::uint64_t seed);
+  // `shared_server_clients`: empty, or one per beacon rule (in the order of `rules`), used
+  // instead of the rule's own count (the engine then reserves none of its own; the shared
+  // counts are not in memory_bytes()). Every engine sharing them must have the same `seed`.
+  static Result<BehaviourEngine> create(
+      std::vector<BehaviourRule> rules, std::size_t memory_bytes, std::uint64_t seed,
+      std::span<SharedServerClients* const> shared_server_clients = {});
+  // What one beacon rule's server_clients takes in an engine of `memory_bytes` with `rules`
+  // rules: the size for SharedServerClients of a run whose behaviour budget is `memory_bytes`.
+  static std::size_t server_clients_bytes(std::size_t rules, std::size_t memory_bytes);
   static constexpr std::size_t kMinBytesPerRule = 4096;
 
   BehaviourEngine(BehaviourEngine&&) noexcept;

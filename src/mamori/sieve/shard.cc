@@ -59,13 +59,36 @@ std::uint32_t ShardRouter::shard_of(const decode::DecodedPacket& packet) const {
   return static_cast<std::uint32_t>(((hash >> 32) * shards_) >> 32);
 }
 
-// A worker thread: its shard and the sink that collects the shard's records into the batch it
-// is walking. The caller touches `shard` only while no batch is in flight (after
-// collect(true)), when the mutex has ordered the worker's writes before its reads.
-struct ShardedSieve::Worker {
-  std::uint32_t index = 0;  // shard number, 1..N-1
-  std::unique_ptr<ShardWorker> shard;
+// A shard and the sink that collects its records into the batch being walked. Its lane (the
+// thread that walks it) changes when balance() moves it; the hand-over goes through mutex_,
+// which orders everything the old lane did before what the new one does.
+struct ShardedSieve::Shard {
+  std::unique_ptr<ShardWorker> worker;
   BatchSink sink;
+  // Set by the lane that gives the shard away: the next batch the shard walks, and its expiry
+  // schedule there.
+  std::uint64_t cursor = 0;
+  Timestamp next_expiry;
+  std::uint64_t packets = 0;                   // walked so far, by its lane
+  std::atomic<std::uint64_t> packets_seen{0};  // a copy of `packets` for balance()
+};
+
+// A thread and the shards it walks. The caller is lane 0.
+struct ShardedSieve::Lane {
+  std::uint32_t index = 0;
+  // The lane's own thread alone touches these.
+  std::vector<std::uint32_t> owned;
+  std::vector<std::uint8_t> mine;     // per shard: owned
+  std::vector<std::uint32_t> parked;  // given to the lane at a batch it has not reached
+  std::uint64_t next = 0;             // sequence number of the next batch to walk
+  Timestamp next_expiry;
+  // Read by balance().
+  std::atomic<std::uint64_t> walked{0};  // batches walked
+  // Mail, under mutex_ (`mail` also read without it, as a hint).
+  std::atomic<bool> mail{false};
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> gives;  // shard, to which lane
+  std::vector<std::uint32_t> arrivals;
+  std::uint32_t expected = 0;  // moves to this lane asked for and not yet adopted
   std::thread thread;
 };
 
@@ -74,46 +97,67 @@ ShardedSieve::ShardedSieve(ShardRouter router, RecordSink& sink)
 
 Result<std::unique_ptr<ShardedSieve>> ShardedSieve::create(ShardRouter router, RecordSink& sink,
                                                            const ShardFactory& factory) {
+  const std::uint32_t threads = router.shards();
+  return create(std::move(router), threads, sink, factory);
+}
+
+Result<std::unique_ptr<ShardedSieve>> ShardedSieve::create(ShardRouter router,
+                                                           std::uint32_t threads, RecordSink& sink,
+                                                           const ShardFactory& factory) {
   const std::uint32_t shards = router.shards();
+  if (threads < 1 || threads > shards) {
+    return fail("sieve: {} threads cannot walk {} shards", threads, shards);
+  }
   std::unique_ptr<ShardedSieve> sharded(new ShardedSieve(std::move(router), sink));
-  auto local = factory(0, sink);
-  if (!local) return fail(local.error());
-  sharded->local_ = std::move(*local);
-  for (std::uint32_t index = 1; index < shards; ++index) {
-    auto worker = std::make_unique<Worker>();
-    worker->index = index;
-    auto shard = factory(index, worker->sink);
-    if (!shard) return fail(shard.error());
-    worker->shard = std::move(*shard);
-    sharded->workers_.push_back(std::move(worker));
+  for (std::uint32_t index = 0; index < shards; ++index) {
+    auto shard = std::make_unique<Shard>();
+    auto worker = factory(index, shard->sink);
+    if (!worker) return fail(worker.error());
+    shard->worker = std::move(*worker);
+    sharded->shards_.push_back(std::move(shard));
+  }
+  sharded->owner_.resize(shards);
+  sharded->last_walked_.assign(shards, 0);
+  for (std::uint32_t index = 0; index < threads; ++index) {
+    auto lane = std::make_unique<Lane>();
+    lane->mine.assign(shards, 0);
+    lane->index = index;
+    sharded->lanes_.push_back(std::move(lane));
+  }
+  for (std::uint32_t shard = 0; shard < shards; ++shard) {
+    Lane& lane = *sharded->lanes_[shard % threads];
+    lane.owned.push_back(shard);
+    lane.mine[shard] = 1;
+    sharded->owner_[shard] = shard % threads;
   }
   for (std::size_t i = 0; i < kBatchesInFlight; ++i) {
     auto batch = std::make_unique<ShardBatch>();
     batch->items.reserve(kBatchPackets);
-    batch->records.resize(shards - 1);
+    batch->records.resize(shards);
+    batch->routes.resize(threads);
     sharded->spare_.push_back(batch.get());
     sharded->pool_.push_back(std::move(batch));
   }
   sharded->filling_ = sharded->spare_.back();
   sharded->spare_.pop_back();
   // Threads last: a failed shard above leaves none to stop.
-  for (auto& worker : sharded->workers_) {
-    worker->thread =
-        std::thread([raw = sharded.get(), target = worker.get()] { raw->worker_loop(*target); });
+  for (std::size_t index = 1; index < sharded->lanes_.size(); ++index) {
+    Lane* lane = sharded->lanes_[index].get();
+    lane->thread = std::thread([raw = sharded.get(), lane] { raw->worker_loop(*lane); });
   }
   return sharded;
 }
 
 ShardedSieve::~ShardedSieve() {
   // No threads to stop when finished, or when create() failed before starting them.
-  if (finished_ || workers_.empty() || !workers_.front()->thread.joinable()) return;
+  if (finished_ || lanes_.size() < 2 || !lanes_[1]->thread.joinable()) return;
   // Like an unfinished single sieve, open flows are dropped: nothing reaches the sink, so no
   // thread needs to look at another packet.
   skip_packets_.store(true, std::memory_order_relaxed);
   filling_->items.clear();
   filling_->bytes.clear();
   hand_over_marker_and_wait(ShardBatch::Op::quit);
-  for (auto& worker : workers_) worker->thread.join();
+  for (std::size_t index = 1; index < lanes_.size(); ++index) lanes_[index]->thread.join();
 }
 
 // Every thread reads the headers of every packet, and a capture larger than the cache makes
@@ -122,11 +166,14 @@ ShardedSieve::~ShardedSieve() {
 // Measured on the 512 MiB bench capture: a thread's CPU time per pass fell by about a quarter.
 constexpr std::size_t kPrefetchAhead = 8;
 
-bool ShardedSieve::run_part(ShardWorker& shard_worker, std::uint32_t shard, const ShardBatch& batch,
-                            Timestamp& next_expiry) const {
+bool ShardedSieve::walk_owned(Lane& lane, ShardBatch& batch) {
+  for (const std::uint32_t shard : lane.owned) shards_[shard]->sink.into = &batch.records[shard];
+  std::vector<std::uint16_t>& routes = batch.routes[lane.index];
+  routes.resize(batch.items.size());
   const bool skip = skip_packets_.load(std::memory_order_relaxed);
   const std::size_t count = batch.items.size();
-  for (std::size_t i = 0; i < count; ++i) {
+  bool last = false;
+  for (std::size_t i = 0; i < count && !last; ++i) {
     const ShardBatch::Item& item = batch.items[i];
     if (i + kPrefetchAhead < count) {
       const ShardBatch::Item& ahead = batch.items[i + kPrefetchAhead];
@@ -147,78 +194,234 @@ bool ShardedSieve::run_part(ShardWorker& shard_worker, std::uint32_t shard, cons
         decode::DecodedPacket packet;
         const auto status = decode::decode_packet(raw, packet);
         if (!processable(status)) {
-          if (shard == 0) shard_worker.shard_process(raw, packet, status);  // counted once
+          routes[i] = kUnprocessable;
+          if (lane.mine[0] != 0) shards_[0]->worker->shard_process(raw, packet, status);  // once
           break;
         }
         // One sieve expires its flows at most once per second of packet time, at the first
         // processable packet past the mark: every shard does so at the same packet.
-        if (raw.timestamp >= next_expiry) {
-          shard_worker.shard_expire(raw.timestamp);
-          next_expiry = raw.timestamp + Duration::seconds(1);
+        if (raw.timestamp >= lane.next_expiry) {
+          for (const std::uint32_t shard : lane.owned) {
+            shards_[shard]->worker->shard_expire(raw.timestamp);
+          }
+          lane.next_expiry = raw.timestamp + Duration::seconds(1);
         }
-        if (router_.shard_of(packet) == shard) shard_worker.shard_process(raw, packet, status);
+        const std::uint32_t shard = router_.shard_of(packet);
+        routes[i] = static_cast<std::uint16_t>(shard);
+        if (lane.mine[shard] != 0) {
+          Shard& target = *shards_[shard];
+          target.worker->shard_process(raw, packet, status);
+          ++target.packets;
+        }
         break;
       }
       case ShardBatch::Op::stop_selection:
-        shard_worker.shard_stop_selection();
+        for (const std::uint32_t shard : lane.owned) {
+          shards_[shard]->worker->shard_stop_selection();
+        }
         break;
       case ShardBatch::Op::finish:
-        shard_worker.shard_finish();
-        return true;
+        for (const std::uint32_t shard : lane.owned) shards_[shard]->worker->shard_finish();
+        last = true;
+        break;
       case ShardBatch::Op::quit:
-        return true;
+        last = true;
+        break;
     }
   }
-  return false;
+  for (const std::uint32_t shard : lane.owned) {
+    Shard& done = *shards_[shard];
+    done.sink.into = nullptr;
+    done.packets_seen.store(done.packets, std::memory_order_relaxed);
+  }
+  return last;
+}
+
+// The lane walked `batch` before, with every shard's packets routed: only the shard's own
+// packets are decoded again (and the undecodable ones for shard 0, which counts them).
+void ShardedSieve::walk_one(Lane& lane, std::uint32_t shard, ShardBatch& batch) {
+  Shard& moving = *shards_[shard];
+  moving.sink.into = &batch.records[shard];
+  const std::vector<std::uint16_t>& routes = batch.routes[lane.index];
+  const bool skip = skip_packets_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < batch.items.size(); ++i) {
+    const ShardBatch::Item& item = batch.items[i];
+    if (item.op == ShardBatch::Op::stop_selection) moving.worker->shard_stop_selection();
+    if (item.op == ShardBatch::Op::finish) moving.worker->shard_finish();
+    if (item.op != ShardBatch::Op::packet || skip) continue;
+    const std::uint16_t route = routes[i];
+    if (route == kUnprocessable && shard != 0) continue;
+    if (route != kUnprocessable && item.timestamp >= moving.next_expiry) {
+      moving.worker->shard_expire(item.timestamp);
+      moving.next_expiry = item.timestamp + Duration::seconds(1);
+    }
+    if (route != kUnprocessable && route != shard) continue;
+    const capture::RawPacket raw{.timestamp = item.timestamp,
+                                 .wire_length = item.wire_length,
+                                 .link_type = item.link_type,
+                                 .data = batch.data_of(item),
+                                 .stable = item.stable != nullptr};
+    decode::DecodedPacket packet;
+    const auto status = decode::decode_packet(raw, packet);
+    moving.worker->shard_process(raw, packet, status);
+    ++moving.packets;
+  }
+  moving.sink.into = nullptr;
+  moving.packets_seen.store(moving.packets, std::memory_order_relaxed);
+}
+
+ShardBatch* ShardedSieve::batch_at(std::uint64_t sequence) {
+  const std::lock_guard lock(mutex_);
+  return in_flight_[sequence - in_flight_first_];
+}
+
+// The caller asked `from` (at a batch boundary) to give `shard` to lane `to`: the shard stops
+// here, at from.next, and the new lane walks it from there.
+void ShardedSieve::give(Lane& from, std::uint32_t shard, std::uint32_t to) {
+  std::erase(from.owned, shard);
+  from.mine[shard] = 0;
+  Shard& moving = *shards_[shard];
+  moving.cursor = from.next;
+  moving.next_expiry = from.next_expiry;
+  {
+    const std::lock_guard lock(mutex_);
+    lanes_[to]->arrivals.push_back(shard);
+    lanes_[to]->mail.store(true, std::memory_order_relaxed);
+  }
+  work_ready_.notify_all();
+  batch_done_.notify_all();
+}
+
+void ShardedSieve::adopt(Lane& lane, std::uint32_t shard) {
+  if (lane.owned.empty()) lane.next_expiry = shards_[shard]->next_expiry;
+  lane.owned.push_back(shard);
+  lane.mine[shard] = 1;
+  {
+    const std::lock_guard lock(mutex_);
+    --moves_in_flight_;
+    --lane.expected;
+  }
+  moves_done_.fetch_add(1, std::memory_order_relaxed);
+  work_ready_.notify_all();
+}
+
+void ShardedSieve::adopt_parked(Lane& lane) {
+  for (std::size_t i = 0; i < lane.parked.size();) {
+    const std::uint32_t shard = lane.parked[i];
+    if (shards_[shard]->cursor == lane.next) {
+      lane.parked.erase(lane.parked.begin() + static_cast<std::ptrdiff_t>(i));
+      adopt(lane, shard);
+    } else {
+      ++i;
+    }
+  }
+}
+
+void ShardedSieve::handle_mail(Lane& lane) {
+  if (lane.mail.load(std::memory_order_acquire)) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> gives;
+    std::vector<std::uint32_t> arrivals;
+    {
+      const std::lock_guard lock(mutex_);
+      gives.swap(lane.gives);
+      arrivals.swap(lane.arrivals);
+      lane.mail.store(false, std::memory_order_relaxed);
+    }
+    for (const auto& [shard, to] : gives) give(lane, shard, to);
+    for (const std::uint32_t shard : arrivals) {
+      // The old lane walked it up to its cursor. Behind this lane: walk it alone up to here
+      // (those batches wait for it, so they are still in flight). Ahead: park it until this
+      // lane gets there.
+      Shard& moving = *shards_[shard];
+      if (moving.cursor > lane.next) {
+        lane.parked.push_back(shard);
+        continue;
+      }
+      for (std::uint64_t sequence = moving.cursor; sequence < lane.next; ++sequence) {
+        ShardBatch& batch = *batch_at(sequence);
+        walk_one(lane, shard, batch);
+        part_done(batch, 1);
+      }
+      moving.cursor = lane.next;
+      adopt(lane, shard);
+    }
+  }
+  adopt_parked(lane);
 }
 
 // How long a worker that has caught up polls for the next batch before it sleeps: a few
 // batches' worth of the caller's filling, far less than a scheduler time slice.
 constexpr auto kPollBeforeSleep = std::chrono::microseconds(50);
 
-ShardBatch* ShardedSieve::wait_for_batch(std::uint64_t next) {
-  if (handed_over_.load(std::memory_order_acquire) <= next) {
+ShardBatch* ShardedSieve::wait_for_batch(Lane& lane) {
+  const auto ready = [&] {
+    return handed_over_.load(std::memory_order_acquire) > lane.next ||
+           lane.mail.load(std::memory_order_relaxed);
+  };
+  if (!ready()) {
     const auto until = std::chrono::steady_clock::now() + kPollBeforeSleep;
-    while (handed_over_.load(std::memory_order_acquire) <= next &&
-           std::chrono::steady_clock::now() < until) {
+    while (!ready() && std::chrono::steady_clock::now() < until) {
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
     }
   }
   std::unique_lock lock(mutex_);
-  work_ready_.wait(lock, [&] { return next < in_flight_first_ + in_flight_.size(); });
-  return in_flight_[next - in_flight_first_];
+  work_ready_.wait(lock, [&] {
+    return lane.next < in_flight_first_ + in_flight_.size() ||
+           lane.mail.load(std::memory_order_relaxed);
+  });
+  // Mail first: a shard to give away must not walk a batch past the one it was asked at
+  // (past the last one, nothing would take it).
+  if (lane.mail.load(std::memory_order_relaxed)) return nullptr;
+  return in_flight_[lane.next - in_flight_first_];
 }
 
-void ShardedSieve::worker_loop(Worker& worker) {
-  std::uint64_t next = 0;  // sequence number of the next batch to walk
-  Timestamp next_expiry;
+void ShardedSieve::worker_loop(Lane& lane) {
   for (;;) {
-    ShardBatch* batch = wait_for_batch(next);
-    worker.sink.into = &batch->records[worker.index - 1];
-    const bool last = run_part(*worker.shard, worker.index, *batch, next_expiry);
-    worker.sink.into = nullptr;
-    ++next;
-    part_done(*batch);
-    if (last) return;
+    handle_mail(lane);
+    ShardBatch* batch = wait_for_batch(lane);
+    if (batch == nullptr) continue;
+    const bool last = walk_owned(lane, *batch);
+    const auto parts = static_cast<std::uint32_t>(lane.owned.size());
+    ++lane.next;
+    lane.walked.store(lane.next, std::memory_order_relaxed);
+    part_done(*batch, parts);
+    if (last) {
+      drain_arrivals(lane);
+      return;
+    }
   }
 }
 
-void ShardedSieve::part_done(ShardBatch& batch) {
+void ShardedSieve::drain_arrivals(Lane& lane) {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(
+          lock, [&] { return lane.mail.load(std::memory_order_relaxed) || lane.expected == 0; });
+      if (!lane.mail.load(std::memory_order_relaxed)) return;
+    }
+    handle_mail(lane);
+  }
+}
+
+void ShardedSieve::part_done(ShardBatch& batch, std::uint32_t shards) {
   bool returned = false;
   {
     const std::lock_guard lock(mutex_);
-    // Every thread walks the batches in order, so the last one done with a batch is done with
-    // every older one: it is the oldest in flight.
-    if (--batch.parts_left == 0) {
+    // Every shard walks the batches in order (a moved one too: the new lane walks it from
+    // where the old one stopped), so the last walk of a batch follows the last walk of every
+    // older one: it is the oldest in flight.
+    batch.parts_left -= shards;
+    if (batch.parts_left == 0) {
       in_flight_.pop_front();
       ++in_flight_first_;
       done_.push_back(&batch);
       returned = true;
     }
   }
-  if (returned) batch_done_.notify_one();
+  if (returned) batch_done_.notify_all();
 }
 
 void ShardedSieve::process(const capture::RawPacket& raw) {
@@ -229,22 +432,22 @@ void ShardedSieve::process(const capture::RawPacket& raw) {
       (!raw.stable && !batch->bytes.empty() &&
        batch->bytes.size() + raw.data.size() > kBatchBytes)) {
     hand_over();
+    balance();
     batch = filling_;
   }
-  ShardBatch::Item item{.op = ShardBatch::Op::packet,
-                        .link_type = raw.link_type,
-                        .wire_length = raw.wire_length,
-                        .timestamp = raw.timestamp,
-                        .stable = nullptr,
-                        .offset = 0,
-                        .length = raw.data.size()};
+  // Built in place: a copy through the stack cost a store-forwarding stall per packet (two
+  // 8-byte stores read back as one 16-byte load), the caller's largest cost but the walk.
+  ShardBatch::Item& item = batch->items.emplace_back();
+  item.link_type = raw.link_type;
+  item.wire_length = raw.wire_length;
+  item.timestamp = raw.timestamp;
+  item.length = static_cast<std::uint32_t>(raw.data.size());
   if (raw.stable) {
     item.stable = raw.data.data();
   } else {
-    item.offset = batch->bytes.size();
+    item.offset = static_cast<std::uint32_t>(batch->bytes.size());
     batch->bytes.insert(batch->bytes.end(), raw.data.begin(), raw.data.end());
   }
-  batch->items.push_back(item);
 }
 
 void ShardedSieve::append_marker(ShardBatch::Op op) {
@@ -255,7 +458,7 @@ void ShardedSieve::append_marker(ShardBatch::Op op) {
 void ShardedSieve::hand_over() {
   ShardBatch* batch = filling_;
   filling_ = nullptr;
-  batch->parts_left = static_cast<std::uint32_t>(workers_.size()) + 1;
+  batch->parts_left = static_cast<std::uint32_t>(shards_.size());
   {
     const std::lock_guard lock(mutex_);
     in_flight_.push_back(batch);
@@ -267,12 +470,97 @@ void ShardedSieve::hand_over() {
   collect(false);
 }
 
-// Shard 0's part of the oldest batch it has not walked; its records go straight to the sink.
+// The caller's part of the oldest batch it has not walked.
 void ShardedSieve::walk_local_oldest() {
+  Lane& lane = *lanes_[0];
+  handle_mail(lane);
   ShardBatch* batch = local_pending_.front();
   local_pending_.pop_front();
-  (void)run_part(*local_, 0, *batch, local_next_expiry_);
-  part_done(*batch);
+  (void)walk_owned(lane, *batch);
+  const auto parts = static_cast<std::uint32_t>(lane.owned.size());
+  ++lane.next;
+  lane.walked.store(lane.next, std::memory_order_relaxed);
+  part_done(*batch, parts);
+}
+
+void ShardedSieve::balance() {
+  if (lanes_.size() < 2 || ++batches_since_balance_ < kBalancePeriod) return;
+  batches_since_balance_ = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    if (moves_in_flight_ > 0) return;  // one at a time: the last one's effect shows first
+  }
+  const std::size_t lanes = lanes_.size();
+  // Packets each shard walked since the last look: its recent load.
+  std::vector<std::uint64_t> recent(shards_.size());
+  std::vector<std::uint64_t> load(lanes, 0);
+  std::vector<std::uint32_t> owned(lanes, 0);
+  for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+    const std::uint64_t now = shards_[shard]->packets_seen.load(std::memory_order_relaxed);
+    recent[shard] = now - std::min(now, last_walked_[shard]);
+    last_walked_[shard] = now;
+    load[owner_[shard]] += recent[shard];
+    ++owned[owner_[shard]];
+  }
+  // Batches handed over that each lane has not walked yet.
+  const std::uint64_t handed = handed_over_.load(std::memory_order_relaxed);
+  std::vector<std::uint64_t> backlog(lanes);
+  for (std::size_t lane = 0; lane < lanes; ++lane) {
+    const std::uint64_t walked = lanes_[lane]->walked.load(std::memory_order_relaxed);
+    backlog[lane] = handed - std::min(handed, walked);
+  }
+  const auto extreme = [&](bool most, std::size_t first, std::size_t except) {
+    std::size_t pick = lanes;
+    for (std::size_t lane = first; lane < lanes; ++lane) {
+      if (lane == except) continue;
+      if (pick == lanes || (most ? backlog[lane] > backlog[pick] : backlog[lane] < backlog[pick])) {
+        pick = lane;
+      }
+    }
+    return pick;
+  };
+  // A worker about to run out of batches takes a shard from the lane with most to do; a worker
+  // far behind gives one to the lane with least.
+  std::size_t from = lanes;
+  std::size_t to = lanes;
+  if (const std::size_t hungry = extreme(false, 1, lanes); backlog[hungry] <= kHungryBacklog) {
+    to = hungry;
+    from = extreme(true, 0, hungry);
+  } else if (const std::size_t behind = extreme(true, 1, lanes);
+             backlog[behind] >= kBehindBacklog) {
+    from = behind;
+    to = extreme(false, 0, behind);
+  }
+  if (from == lanes || owned[from] < 2) return;
+  // The shard whose recent load is nearest half the difference (the lightest when the
+  // packets do not show one: the caller's reading and filling are not in them).
+  const std::uint64_t half = load[from] > load[to] ? (load[from] - load[to]) / 2 : 0;
+  std::uint32_t pick = 0;
+  std::uint64_t best = UINT64_MAX;
+  for (std::uint32_t shard = 0; shard < shards_.size(); ++shard) {
+    if (owner_[shard] != from) continue;
+    const std::uint64_t distance =
+        recent[shard] > half ? recent[shard] - half : half - recent[shard];
+    if (distance < best) {
+      best = distance;
+      pick = shard;
+    }
+  }
+  owner_[pick] = static_cast<std::uint32_t>(to);
+  {
+    const std::lock_guard lock(mutex_);
+    ++moves_in_flight_;
+    ++lanes_[to]->expected;
+    if (from != 0) {
+      lanes_[from]->gives.emplace_back(pick, static_cast<std::uint32_t>(to));
+      lanes_[from]->mail.store(true, std::memory_order_relaxed);
+    }
+  }
+  if (from == 0) {
+    give(*lanes_[0], pick, static_cast<std::uint32_t>(to));  // the caller is between batches
+  } else {
+    work_ready_.notify_all();
+  }
 }
 
 void ShardedSieve::collect(bool wait_for_all) {
@@ -283,16 +571,21 @@ void ShardedSieve::collect(bool wait_for_all) {
   }
   const bool need_one = spare_.empty() && filling_ == nullptr && returned.empty();
   if (wait_for_all || need_one) {
-    // What the caller waits for may be waiting for shard 0's part.
-    while (!local_pending_.empty()) walk_local_oldest();
-    std::unique_lock lock(mutex_);
-    if (wait_for_all) {
-      batch_done_.wait(lock, [this] { return in_flight_.empty(); });
-    } else {
-      batch_done_.wait(lock, [this] { return !done_.empty(); });
+    Lane& caller = *lanes_[0];
+    for (;;) {
+      // What the caller waits for may be waiting for its part, or for a shard moving to it.
+      while (!local_pending_.empty()) walk_local_oldest();
+      handle_mail(caller);
+      std::unique_lock lock(mutex_);
+      batch_done_.wait(lock, [&] {
+        return (wait_for_all ? in_flight_.empty() : !done_.empty()) ||
+               caller.mail.load(std::memory_order_relaxed);
+      });
+      if (caller.mail.load(std::memory_order_relaxed)) continue;
+      returned.insert(returned.end(), done_.begin(), done_.end());
+      done_.clear();
+      break;
     }
-    returned.insert(returned.end(), done_.begin(), done_.end());
-    done_.clear();
   }
   const bool deliver = !skip_packets_.load(std::memory_order_relaxed);
   for (ShardBatch* batch : returned) {
@@ -327,7 +620,7 @@ void ShardedSieve::stop_selection() {
 void ShardedSieve::finish() {
   if (finished_) return;
   hand_over_marker_and_wait(ShardBatch::Op::finish);
-  for (auto& worker : workers_) worker->thread.join();
+  for (std::size_t index = 1; index < lanes_.size(); ++index) lanes_[index]->thread.join();
   finished_ = true;
   merge_summaries();
 }
@@ -340,11 +633,13 @@ RunSummary& ShardedSieve::summary() {
   return merged_;
 }
 
-// Only while every batch is back: the workers are idle, and the lane mutex ordered their
+// Only while every batch is back: no shard is walking, and the mutex ordered the lanes'
 // writes before these reads.
 void ShardedSieve::merge_summaries() {
-  merged_ = local_->shard_summary();
-  for (const auto& worker : workers_) merged_.merge(worker->shard->shard_summary());
+  merged_ = shards_[0]->worker->shard_summary();
+  for (std::size_t shard = 1; shard < shards_.size(); ++shard) {
+    merged_.merge(shards_[shard]->worker->shard_summary());
+  }
   if (packets_ > 0) {
     merged_.first_packet = first_packet_;
     merged_.last_packet = last_packet_;

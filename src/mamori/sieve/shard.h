@@ -3,21 +3,36 @@
 // Sieve::create builds one of these when workers > 1; nothing else includes this header (the
 // tests do, for the router).
 //
-// A sharded sieve is N complete single-threaded sieves (shards: each its own flow table,
-// matcher scratch and behaviour engine), run by N threads: the calling one (shard 0) and N-1
-// workers. The caller does not route: it appends each packet to a batch that every thread
-// walks in full. Per packet each thread decodes the headers (decode_packet: link, network,
-// transport, no application parsing; ~12 ns, cheaper than handing a packet to another
-// thread), keeps one sieve's expiry schedule, asks ShardRouter whose packet it is and
-// processes its own. A stable packet (capture::RawPacket::stable: a capture file's mapping)
-// enters the batch as its span, so no byte is copied; any other is copied into the batch
-// once. A full batch goes to every worker; the caller runs shard 0 on it kCallerLag batches
-// later, so that no thread waits for another at each batch (the shards' loads differ from
-// batch to batch, and in lock-step every batch would cost the slower of the two). A worker
-// that has caught up polls briefly for the next batch before it sleeps (a futex wake-up costs
-// tens of µs, about one batch's part). A fixed pool of kBatchesInFlight batches bounds what is
-// in flight: when a worker falls behind, the caller waits for it (backpressure, never
-// unbounded memory, never a lost packet).
+// A sharded sieve is S complete single-threaded sieves (shards: each its own flow table,
+// matcher scratch and behaviour engine), walked by T threads (lanes): the calling one (lane 0)
+// and T-1 workers; Sieve::create makes S = kShardsPerThread x T. The caller does not route:
+// it appends each packet to a batch that every lane walks in full. Per packet a lane decodes
+// the headers (decode_packet: link, network, transport, no application parsing; ~12 ns,
+// cheaper than handing a packet to another thread), keeps one sieve's expiry schedule, asks
+// ShardRouter whose packet it is and processes it if that shard is one of its own. A stable
+// packet (capture::RawPacket::stable: a capture file's mapping) enters the batch as its span,
+// so no byte is copied; any other is copied into the batch once. A full batch goes to every
+// worker; the caller walks its part kCallerLag batches later, so that no thread waits for
+// another at each batch (the loads differ from batch to batch, and in lock-step every batch
+// would cost the slowest part). A worker that has caught up polls briefly for the next batch
+// before it sleeps (a futex wake-up costs tens of µs, about one batch's part). A fixed pool
+// of kBatchesInFlight batches bounds what is in flight: when a worker falls behind, the caller
+// waits for it (backpressure, never unbounded memory, never a lost packet).
+//
+// Balance. Which clients carry the traffic changes all the time, and a keyed hash splits them
+// unevenly (on the 512 MiB bench capture, the busier of two halves carried 54 % at the median
+// key, up to 60 %); the caller also reads and fills the batches. So a shard is not tied to a
+// thread: every kBalancePeriod batches the caller looks at how many batches each worker has
+// left to walk. A worker about to run dry (kHungryBacklog) takes a shard from the lane with
+// the most left; a worker far behind (kBehindBacklog) gives one to the lane with the least.
+// The shard moved is the one whose recent packet count is nearest half the difference, and
+// one move completes before the next is decided. A move happens at a batch boundary of the
+// giving lane: the shard stops there (its cursor and expiry schedule go with it, through
+// mutex_). A new lane behind that point parks the shard until it gets there; a new lane past
+// it walks those batches again for that shard alone, from the routes it noted on its first
+// walk (ShardBatch::routes: only the shard's own packets are decoded again). The batches wait
+// for it: a batch is done when every shard has walked it. So each shard still walks every
+// batch once, in order, whichever threads walk it.
 //
 // Stable packets: their bytes must stay valid until the sieve's next summary(),
 // stop_selection() or finish() returns, or the sieve is destroyed (every capture file source
@@ -25,19 +40,19 @@
 //
 // What stays exactly as one sieve would do it:
 //   - every flow lives in one shard (the router is symmetric), so its packets are processed in
-//     capture order by one state;
-//   - flow expiry runs on the schedule one sieve would run it (every thread sees every
-//     packet's time and expires its shard at the same point of the packet stream);
+//     capture order by one state (on one thread at a time);
+//   - flow expiry runs on the schedule one sieve would run it (every shard sees every
+//     packet's time and expires at the same point of the packet stream);
 //   - an undecodable packet is counted once (by shard 0);
 //   - stop_selection(): every packet handed over before it is processed under selection, none
 //     after (a stop marker travels in the batches, and the call waits for all shards to reach
 //     it);
 //   - the summary is the sum of the shards' (RunSummary::merge), the packet times the
 //     caller's.
-// Records produced on worker threads travel back with their batch and are delivered to the
-// RecordSink on the calling thread, from process(), stop_selection(), summary() and finish():
-// the sink need not be thread-safe. Their order across shards differs from one sieve's; as a
-// set they are the same, up to the limits below.
+// Records travel back with their batch (per shard) and are delivered to the RecordSink on the
+// calling thread, from process(), stop_selection(), summary() and finish(): the sink need not
+// be thread-safe. Their order across shards differs from one sieve's; as a set they are the
+// same, up to the limits below.
 //
 // Sharding key (ShardRouter). Behaviour rules judge subjects across flows (scan: the
 // initiator; amplification: the victim; beacon: the client/server pair and the client's
@@ -54,13 +69,13 @@
 // Where a sharded sieve can select differently from one sieve (documented, measured in
 // tests/sieve/sharded_sieve_test.cc and bench/sharded_sieve_bench.cc):
 //   - beacon server popularity (server_clients): a server's clients are spread over the
-//     shards, so each shard's count-min sketch sees about 1/N of them. A server just above
+//     shards, so each shard's count-min sketch sees about 1/S of them. A server just above
 //     max_server_clients on one link can look unpopular to every shard, and its pairs are then
 //     selected: more selection, never less (a C2 server's few clients are unaffected);
 //   - a scanner probing ports above its own source port (e.g. 50000 from 45000): those flows
 //     are keyed by the target, so its targets split over the shards and its count is divided;
-//   - the bounds are divided: each shard's flow table holds max(1024, ceil(max_flows / N))
-//     flows and its behaviour engine gets behaviour_memory_mb / N, so eviction and the
+//   - the bounds are divided: each shard's flow table holds max(1024, ceil(max_flows / S))
+//     flows and its behaviour engine gets behaviour_memory_mb / S, so eviction and the
 //     behaviour memory bound act per shard (a skewed shard evicts before the total reaches
 //     max_flows).
 // A sieve with workers = 1 is the plain single-threaded sieve: none of this code runs.
@@ -137,7 +152,7 @@ class ShardRouter {
   std::uint64_t key1_;
 };
 
-// The packets and markers every thread walks in order, and the records each worker produced.
+// The packets and markers every thread walks in order, and the records each shard produced.
 struct ShardBatch {
   enum class Op : std::uint8_t { packet, stop_selection, finish, quit };
   struct Item {
@@ -146,13 +161,17 @@ struct ShardBatch {
     std::uint32_t wire_length = 0;
     Timestamp timestamp{};
     const std::uint8_t* stable = nullptr;  // a stable packet's bytes; else at `offset` in bytes
-    std::size_t offset = 0;
-    std::size_t length = 0;
+    std::uint32_t offset = 0;              // < kBatchBytes + one packet
+    std::uint32_t length = 0;  // a packet's captured bytes (a snap length, far below 4 GiB)
   };
+  static_assert(sizeof(Item) == 32, "two items per cache line: the caller writes one per packet");
   std::vector<Item> items;
   std::vector<std::uint8_t> bytes;           // copies of the packets that are not stable
-  std::vector<std::vector<Record>> records;  // per worker (shard 1..N-1)
-  std::uint32_t parts_left = 0;  // threads yet to walk it (workers and caller); under mutex_
+  std::vector<std::vector<Record>> records;  // per shard
+  // Per lane, per item: the shard the lane's walk routed the packet to (kUnprocessable: not
+  // processed), so that a shard moving to a lane that is further on catches up cheaply.
+  std::vector<std::vector<std::uint16_t>> routes;
+  std::uint32_t parts_left = 0;  // shards yet to walk it; under mutex_
 
   std::span<const std::uint8_t> data_of(const Item& item) const {
     return item.stable != nullptr
@@ -163,8 +182,8 @@ struct ShardBatch {
 
 class ShardedSieve {
  public:
-  // Builds shard `index` emitting into `sink` (the caller's sink for shard 0, a collecting one
-  // for the workers).
+  // Builds shard `index` emitting into `sink` (a sink that collects the shard's records into
+  // the batch being walked; the caller delivers them).
   using ShardFactory =
       std::function<Result<std::unique_ptr<ShardWorker>>(std::uint32_t index, RecordSink& sink)>;
 
@@ -173,11 +192,25 @@ class ShardedSieve {
   static constexpr std::size_t kBatchPackets = 512;
   static constexpr std::size_t kBatchBytes = std::size_t{512} << 10;
   static constexpr std::size_t kBatchesInFlight = 64;
-  // Batches the caller hands over before it walks shard 0's part of the oldest of them, so a
-  // worker whose shard is lighter in a burst goes on with the next batches instead of waiting
-  // for the caller to finish the current one.
-  static constexpr std::size_t kCallerLag = 4;
+  // Batches the caller hands over before it walks its part of the oldest of them, so a worker
+  // whose shards are lighter in a burst goes on with the next batches instead of waiting for
+  // the caller to finish the current one.
+  static constexpr std::size_t kCallerLag = 8;
+  // Shards per thread that Sieve::create asks for: enough that moving one shifts a small
+  // share of the load (see "Balance" above).
+  static constexpr std::uint32_t kShardsPerThread = 4;
+  // How often (in batches handed over) the caller looks at the balance; a worker with at most
+  // kHungryBacklog batches left to walk takes a shard, one with kBehindBacklog gives one.
+  static constexpr std::uint64_t kBalancePeriod = 8;
+  static constexpr std::uint64_t kHungryBacklog = 2;
+  static constexpr std::uint64_t kBehindBacklog = 24;
 
+  // `threads` (1..router.shards()) threads walk the router's shards: the caller and
+  // threads - 1 workers.
+  static Result<std::unique_ptr<ShardedSieve>> create(ShardRouter router, std::uint32_t threads,
+                                                      RecordSink& sink,
+                                                      const ShardFactory& factory);
+  // One thread per shard.
   static Result<std::unique_ptr<ShardedSieve>> create(ShardRouter router, RecordSink& sink,
                                                       const ShardFactory& factory);
   ~ShardedSieve();  // finishes (joins the workers) if finish() was not called
@@ -190,25 +223,44 @@ class ShardedSieve {
   // Waits until every packet handed over is processed, delivers the records, and returns the
   // merged summary: a synchronisation point, not for every packet.
   RunSummary& summary();
+  // Shards moved from one thread to another so far (for tests and benchmarks).
+  std::uint64_t moves() const { return moves_done_.load(std::memory_order_relaxed); }
 
  private:
-  struct Worker;
+  struct Shard;
+  struct Lane;
   ShardedSieve(ShardRouter router, RecordSink& sink);
 
-  // One thread's walk of a batch as shard `shard`; true at a finish or quit marker.
-  bool run_part(ShardWorker& shard_worker, std::uint32_t shard, const ShardBatch& batch,
-                Timestamp& next_expiry) const;
-  void worker_loop(Worker& worker);
-  // The next batch for a worker whose next sequence number is `next`.
-  ShardBatch* wait_for_batch(std::uint64_t next);
-  // Counts one thread's walk of `batch` as done; the last one makes it returnable.
-  void part_done(ShardBatch& batch);
+  static constexpr std::uint16_t kUnprocessable = 0xffff;
+
+  // `lane` walks `batch` (sequence number lane.next) for the shards it owns, noting every
+  // packet's route; true at a finish or quit marker.
+  bool walk_owned(Lane& lane, ShardBatch& batch);
+  // `lane`, which walked `batch` before, walks it again for shard `shard` alone (catching up
+  // a shard that moved to it from a lane further back).
+  void walk_one(Lane& lane, std::uint32_t shard, ShardBatch& batch);
+  void worker_loop(Lane& lane);
+  // The next batch for a worker lane, or nullptr when mail came first.
+  ShardBatch* wait_for_batch(Lane& lane);
+  // A lane that passed the last batch waits for the shards still moving to it.
+  void drain_arrivals(Lane& lane);
+  // At a batch boundary: hands over the shards the caller asked `lane` to give, and takes
+  // those given to it (catching each up to the lane's position first).
+  void handle_mail(Lane& lane);
+  void adopt(Lane& lane, std::uint32_t shard);
+  void adopt_parked(Lane& lane);
+  void give(Lane& from, std::uint32_t shard, std::uint32_t to);
+  ShardBatch* batch_at(std::uint64_t sequence);
+  // Counts `shards` walks of `batch` as done; the last one makes it returnable.
+  void part_done(ShardBatch& batch, std::uint32_t shards);
   void append_marker(ShardBatch::Op op);
-  // Hands the filling batch to every worker, walks shard 0's part of the batch handed over
-  // kCallerLag batches before, and takes a spare batch.
+  // Hands the filling batch to every worker, walks the caller's part of the batch handed
+  // over kCallerLag batches before, and takes a spare batch.
   void hand_over();
   void walk_local_oldest();
-  // Delivers the records of the batches every thread is done with and makes them spare; waits
+  // Moves one shard from a thread that falls behind to one that waits (see "Balance").
+  void balance();
+  // Delivers the records of the batches every shard is done with and makes them spare; waits
   // for one when none is spare (backpressure), or for all of them with `wait_for_all`.
   void collect(bool wait_for_all);
   void hand_over_marker_and_wait(ShardBatch::Op op);
@@ -216,14 +268,18 @@ class ShardedSieve {
 
   ShardRouter router_;
   RecordSink& sink_;
-  std::unique_ptr<ShardWorker> local_;  // shard 0, on the calling thread
-  Timestamp local_next_expiry_;
-  std::deque<ShardBatch*> local_pending_;  // handed over, shard 0's part not walked yet
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // [0]: the caller
+  std::deque<ShardBatch*> local_pending_;     // handed over, the caller's part not walked yet
 
   std::vector<std::unique_ptr<ShardBatch>> pool_;
   std::vector<ShardBatch*> spare_;
   ShardBatch* filling_ = nullptr;
+
+  // The caller's view of the balance (balance()).
+  std::vector<std::uint32_t> owner_;        // lane of each shard, as last moved
+  std::vector<std::uint64_t> last_walked_;  // per shard: packets walked at the last look
+  std::uint64_t batches_since_balance_ = 0;
 
   // Shared with the workers: guarded by mutex_.
   std::mutex mutex_;
@@ -231,9 +287,11 @@ class ShardedSieve {
   std::condition_variable batch_done_;
   std::deque<ShardBatch*> in_flight_;  // handed over, oldest first
   std::uint64_t in_flight_first_ = 0;  // sequence number of in_flight_.front()
+  std::uint32_t moves_in_flight_ = 0;  // asked for, not yet walked by the new lane
   // Batches handed over so far: what a worker polls before it sleeps on work_ready_.
   std::atomic<std::uint64_t> handed_over_{0};
-  std::vector<ShardBatch*> done_;          // every thread is done with these
+  std::atomic<std::uint64_t> moves_done_{0};
+  std::vector<ShardBatch*> done_;          // every shard is done with these
   std::atomic<bool> skip_packets_{false};  // set by the destructor: nothing will be delivered
 
   RunSummary merged_;

@@ -592,12 +592,11 @@ constexpr std::uint64_t kRouterSeed = 3;
 
 // One State. `max_flows` and `behaviour_bytes` are its share of the run's bounds; every shard of
 // a run keys its flow ids with the same `flow_id_key`.
-Result<std::unique_ptr<Sieve::State>> Sieve::make_state(const SieveConfig& config,
-                                                        const scope::Classifier& classifier,
-                                                        const CompiledRuleset& rules,
-                                                        RecordSink& sink, std::uint32_t max_flows,
-                                                        std::size_t behaviour_bytes,
-                                                        std::span<const std::uint8_t> flow_id_key) {
+Result<std::unique_ptr<Sieve::State>> Sieve::make_state(
+    const SieveConfig& config, const scope::Classifier& classifier, const CompiledRuleset& rules,
+    RecordSink& sink, std::uint32_t max_flows, std::size_t behaviour_bytes,
+    std::uint64_t behaviour_seed, std::span<SharedServerClients* const> shared_server_clients,
+    std::span<const std::uint8_t> flow_id_key) {
   // A random hash seed per run keeps crafted traffic from colliding flows on purpose; nothing
   // observable depends on it (expiry and eviction follow time order, not hash order).
   auto table = flow::FlowTable::create(
@@ -616,16 +615,17 @@ Result<std::unique_ptr<Sieve::State>> Sieve::make_state(const SieveConfig& confi
   if (rules.stats().behaviour_rules > 0) {
     auto behaviour = behaviour_rules_of(rules);
     if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
-    auto engine = BehaviourEngine::create(std::move(*behaviour), behaviour_bytes,
-                                          seed_for(config, kBehaviourSeed));
+    auto engine = BehaviourEngine::create(std::move(*behaviour), behaviour_bytes, behaviour_seed,
+                                          shared_server_clients);
     if (!engine) return fail("sieve: behaviour rules: {}", engine.error().message);
     state->behaviour.emplace(std::move(*engine));
   }
   return state;
 }
 
-Sieve::Sieve(std::unique_ptr<State> state, std::unique_ptr<detail::ShardedSieve> sharded)
-    : state_(std::move(state)), sharded_(std::move(sharded)) {}
+Sieve::Sieve(std::unique_ptr<State> state, std::unique_ptr<ShardShared> shared,
+             std::unique_ptr<detail::ShardedSieve> sharded)
+    : state_(std::move(state)), shared_(std::move(shared)), sharded_(std::move(sharded)) {}
 
 Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
                                              const scope::Classifier& classifier,
@@ -644,40 +644,52 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
   } cleanse{key};
   const std::size_t behaviour_bytes = std::size_t{config.behaviour_memory_mb} << 20;
   if (config.workers == 1) {
-    auto state =
-        make_state(config, classifier, rules, sink, config.max_flows, behaviour_bytes, key);
+    auto state = make_state(config, classifier, rules, sink, config.max_flows, behaviour_bytes,
+                            seed_for(config, kBehaviourSeed), {}, key);
     if (!state) return fail(state.error());
-    return std::unique_ptr<Sieve>(new Sieve(std::move(*state), nullptr));
+    return std::unique_ptr<Sieve>(new Sieve(std::move(*state), nullptr, nullptr));
   }
 
-  // Shards: each a complete sieve with its share of the bounds (sieve/shard.h).
-  const std::uint32_t shards = config.workers;
+  // Shards: each a complete sieve with its share of the bounds, several per thread so that
+  // the threads' loads can be balanced by moving shards (sieve/shard.h).
+  const std::uint32_t shards = config.workers * detail::ShardedSieve::kShardsPerThread;
   const std::uint32_t shard_flows =
       std::max<std::uint32_t>(1024, (config.max_flows + shards - 1) / shards);
   const std::size_t shard_behaviour_bytes = behaviour_bytes / shards;
   std::vector<std::uint16_t> service_ports;
+  // Every shard's engine hashes with one seed, so that their beacon rules can count a server's
+  // clients together: each shard sees only its share of them (SharedServerClients).
+  const std::uint64_t behaviour_seed = seed_for(config, kBehaviourSeed);
+  auto shared = std::make_unique<ShardShared>();
   if (rules.stats().behaviour_rules > 0) {
     auto behaviour = behaviour_rules_of(rules);
     if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
+    const std::size_t server_clients_bytes =
+        BehaviourEngine::server_clients_bytes(behaviour->size(), behaviour_bytes);
     for (const auto& rule : *behaviour) {
       if (const auto* amplification = std::get_if<AmplificationParams>(&rule.params)) {
         service_ports.insert(service_ports.end(), amplification->udp_ports.begin(),
                              amplification->udp_ports.end());
       }
+      if (std::holds_alternative<BeaconParams>(rule.params)) {
+        shared->server_clients.push_back(
+            std::make_unique<SharedServerClients>(server_clients_bytes));
+        shared->views.push_back(shared->server_clients.back().get());
+      }
     }
   }
   detail::ShardRouter router(shards, service_ports, seed_for(config, kRouterSeed));
   auto sharded = detail::ShardedSieve::create(
-      std::move(router), sink,
+      std::move(router), config.workers, sink,
       [&](std::uint32_t, RecordSink& shard_sink) -> Result<std::unique_ptr<detail::ShardWorker>> {
         auto state = make_state(config, classifier, rules, shard_sink, shard_flows,
-                                shard_behaviour_bytes, key);
+                                shard_behaviour_bytes, behaviour_seed, shared->views, key);
         if (!state) return fail(state.error());
         (*state)->external_expiry = true;
         return std::unique_ptr<detail::ShardWorker>(std::move(*state));
       });
   if (!sharded) return fail(sharded.error());
-  return std::unique_ptr<Sieve>(new Sieve(nullptr, std::move(*sharded)));
+  return std::unique_ptr<Sieve>(new Sieve(nullptr, std::move(shared), std::move(*sharded)));
 }
 
 Sieve::~Sieve() = default;

@@ -29,6 +29,7 @@
 
 namespace mamori::sieve {
 
+class SharedServerClients;
 namespace detail {
 class ShardedSieve;
 }  // namespace detail
@@ -68,14 +69,20 @@ class Sieve {
 
  private:
   struct State;
-  Sieve(std::unique_ptr<State> state, std::unique_ptr<detail::ShardedSieve> sharded);
-  static Result<std::unique_ptr<State>> make_state(const SieveConfig& config,
-                                                   const scope::Classifier& classifier,
-                                                   const CompiledRuleset& rules, RecordSink& sink,
-                                                   std::uint32_t max_flows,
-                                                   std::size_t behaviour_bytes,
-                                                   std::span<const std::uint8_t> flow_id_key);
-  std::unique_ptr<State> state_;                   // workers = 1
+  // What the shards of a sharded sieve share: their beacon rules' server popularity.
+  struct ShardShared {
+    std::vector<std::unique_ptr<SharedServerClients>> server_clients;  // per beacon rule
+    std::vector<SharedServerClients*> views;
+  };
+  Sieve(std::unique_ptr<State> state, std::unique_ptr<ShardShared> shared,
+        std::unique_ptr<detail::ShardedSieve> sharded);
+  static Result<std::unique_ptr<State>> make_state(
+      const SieveConfig& config, const scope::Classifier& classifier, const CompiledRuleset& rules,
+      RecordSink& sink, std::uint32_t max_flows, std::size_t behaviour_bytes,
+      std::uint64_t behaviour_seed, std::span<SharedServerClients* const> shared_server_clients,
+      std::span<const std::uint8_t> flow_id_key);
+  std::unique_ptr<State> state_;         // workers = 1
+  std::unique_ptr<ShardShared> shared_;  // workers > 1; outlives the shards (declared first)
   std::unique_ptr<detail::ShardedSieve> sharded_;  // workers > 1
 };
 
