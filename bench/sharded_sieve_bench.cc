@@ -10,10 +10,14 @@
 // real deployment). Capture: MAMORI_BENCH_CAPTURE_MB (default 64 MiB).
 //   BM_Workers/N   items_per_second of workers = N alone;
 //   BM_Paired      workers 1 and 2 back to back in every iteration (order alternating):
-//                  one_ms, two_ms and speedup = one_ms / two_ms; records_1 and records_2
-//                  (equal unless beacon server popularity divides, sieve/shard.h).
+//                  one_ms, two_ms and speedup = one_ms / two_ms; two_cpu_ms, the CPU time of
+//                  the process during the runs with 2 workers (≈ 2 × two_ms when both
+//                  threads kept their cores; less when another tenant of the machine took
+//                  one); records_1 and records_2 (equal unless beacon server popularity
+//                  differs, sieve/shard.h).
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <optional>
 #include <string>
@@ -67,8 +71,16 @@ const Corpus& corpus() {
   return instance;
 }
 
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 struct Run {
-  double seconds = 0;  // processing every packet, finish() included
+  double seconds = 0;      // processing every packet, finish() included
+  double cpu_seconds = 0;  // of the whole process, over the same span
   std::uint64_t records = 0;
   std::uint64_t packets = 0;
 };
@@ -80,10 +92,12 @@ Run run_once(const Corpus& data, std::uint32_t workers) {
   auto sieve =
       must(sieve::Sieve::create(config, *data.scope.classifier, *data.rules, sink), "sieve");
   Run run;
+  const double cpu_before = process_cpu_seconds();
   run.seconds = bench::seconds_of([&] {
     for (const auto& packet : data.packets.packets) sieve->process(packet);
     sieve->finish();
   });
+  run.cpu_seconds = process_cpu_seconds() - cpu_before;
   run.records = sink.records;
   run.packets = sieve->summary().packets;
   return run;
@@ -105,6 +119,7 @@ void BM_Paired(benchmark::State& state) {
   const Corpus& data = corpus();
   double one_seconds = 0;
   double two_seconds = 0;
+  double two_cpu_seconds = 0;
   Run one;
   Run two;
   bool two_first = false;
@@ -115,12 +130,14 @@ void BM_Paired(benchmark::State& state) {
     two_first = !two_first;
     one_seconds += one.seconds;
     two_seconds += two.seconds;
+    two_cpu_seconds += two.cpu_seconds;
     state.SetIterationTime(one.seconds + two.seconds);
   }
   const auto iterations = static_cast<double>(state.iterations());
   bench::report_packets(state, data.packets, 2 * static_cast<std::int64_t>(state.iterations()));
   state.counters["one_ms"] = one_seconds * 1e3 / iterations;
   state.counters["two_ms"] = two_seconds * 1e3 / iterations;
+  state.counters["two_cpu_ms"] = two_cpu_seconds * 1e3 / iterations;
   state.counters["speedup"] = two_seconds > 0 ? one_seconds / two_seconds : 0;
   state.counters["records_1"] = static_cast<double>(one.records);
   state.counters["records_2"] = static_cast<double>(two.records);

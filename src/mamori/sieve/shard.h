@@ -69,9 +69,11 @@
 // Where a sharded sieve can select differently from one sieve (documented, measured in
 // tests/sieve/sharded_sieve_test.cc and bench/sharded_sieve_bench.cc):
 //   - beacon server popularity (server_clients): a server's clients are spread over the
-//     shards, so each shard's count-min sketch sees about 1/S of them. A server just above
-//     max_server_clients on one link can look unpopular to every shard, and its pairs are then
-//     selected: more selection, never less (a C2 server's few clients are unaffected);
+//     shards, so the shards' beacon rules count them together (SharedServerClients in
+//     behaviour.h). A shard can see clients that another shard, further on in the packet
+//     stream (by at most the batches in flight), has counted already: a server with more than
+//     max_server_clients clients can be judged popular a moment earlier or later than one
+//     sieve would (a C2 server's few clients are unaffected);
 //   - a scanner probing ports above its own source port (e.g. 50000 from 45000): those flows
 //     are keyed by the target, so its targets split over the shards and its count is divided;
 //   - the bounds are divided: each shard's flow table holds max(1024, ceil(max_flows / S))
@@ -81,8 +83,9 @@
 // A sieve with workers = 1 is the plain single-threaded sieve: none of this code runs.
 //
 // Measured: speed in docs/benchmarks.md, "All cores" (bench/sharded_sieve_bench.cc). In the
-// detection-profile test capture, beacon server popularity made 13-30 extra beacon records of
-// ~3300 with 2 shards and 81-107 with 4 (seeds 1234, 99, 7, 31337); nothing else differed.
+// detection-profile test capture (seeds 1234, 99, 7, 31337), 0-6 beacon records of ~3300
+// differed from one sieve's with workers 2 and 4; counted per shard instead, 13-30 did with 2
+// shards and 81-107 with 4 or more; nothing else differed.
 
 #include <atomic>
 #include <chrono>

@@ -9,9 +9,9 @@
 // while undecided, inspect up to inspect_bytes per direction: endpoint/port rules on the first
 // packet, DNS/TLS/HTTP machine information, byte patterns → verdict.
 //
-// With config.workers = N > 1 the same API runs N shards, each a complete sieve of its own, on
-// N threads (the calling one included); sieve/shard.h describes the sharding, what stays
-// exact and what is divided. Records still reach the sink on the calling thread only, from
+// With config.workers = N > 1 the same API runs 4 x N shards, each a complete sieve of its own,
+// on N threads (the calling one included), moving shards between the threads to balance them;
+// sieve/shard.h describes the sharding, what stays exact and what is divided. Records still reach the sink on the calling thread only, from
 // process(), stop_selection(), summary() and finish().
 
 #include <cstddef>

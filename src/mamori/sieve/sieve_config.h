@@ -33,8 +33,8 @@ struct SieveConfig {
   std::uint32_t max_flows = 1'000'000;
   // Hard bound of the state behaviour rules (scan, amplification, beacon) keep in memory.
   std::uint32_t behaviour_memory_mb = 64;
-  // [sieve] workers: shards run on this many threads, the calling one included (1..64;
-  // sieve/shard.h says what is exact and what is divided among the shards).
+  // [sieve] workers: shards (4 per thread) run on this many threads, the calling one included
+  // (1..64; sieve/shard.h says what is exact and what is divided among the shards).
   std::uint32_t workers = 1;
   // Randomness, injected for tests only (never read from a file): unset, every run draws its
   // hash seeds (flow table, behaviour engine, shard router) at random, so crafted traffic
