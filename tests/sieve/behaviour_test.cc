@@ -552,7 +552,7 @@ TEST(BehaviourBeacon, APopularServerStaysPopularOverManyEpochs) {
 TEST(BehaviourBeacon, ShardsSharingServerClientsJudgePopularityAsOneSieve) {
   for (const bool sharing : {true, false}) {
     SCOPED_TRACE(sharing ? "sharing" : "apart");
-    SharedServerClients shared(64 * 1024);
+    SharedServerClients shared;
     SharedServerClients* const views[] = {&shared};
     const auto make_shard = [&] {
       auto engine = BehaviourEngine::create({{5, beacon_params()}}, 4 * kMiB, 1,
@@ -562,6 +562,17 @@ TEST(BehaviourBeacon, ShardsSharingServerClientsJudgePopularityAsOneSieve) {
       return std::move(*engine);
     };
     std::array<BehaviourEngine, 2> shards{make_shard(), make_shard()};
+    shared.allocate();
+    if (sharing) {
+      // The shared counts take what the two engines left out of their own memory.
+      const std::size_t own = make({{5, beacon_params()}}).memory_bytes();
+      const std::size_t left_out = own - shards[0].memory_bytes();
+      EXPECT_GT(left_out, 0u);
+      EXPECT_EQ(shards[1].memory_bytes(), shards[0].memory_bytes());
+      EXPECT_GE(shared.memory_bytes(),
+                2 * left_out - 2 * CountMinSketch<std::uint16_t>::kBlockBytes);
+      EXPECT_LE(shared.memory_bytes(), 2 * left_out + 4096);
+    }
     bool update_flagged = false;
     std::vector<BehaviourHit> c2_hits;
     for (int round = 0; round < 12; ++round) {
@@ -588,7 +599,7 @@ TEST(BehaviourBeacon, ShardsSharingServerClientsJudgePopularityAsOneSieve) {
 }
 
 TEST(BehaviourBeacon, SharedServerClientsNeedOnePerBeaconRule) {
-  SharedServerClients shared(4096);
+  SharedServerClients shared;
   SharedServerClients* const views[] = {&shared, &shared};
   auto engine = BehaviourEngine::create({{5, beacon_params()}}, 4 * kMiB, 1, views);
   ASSERT_FALSE(engine.has_value());
@@ -599,7 +610,9 @@ TEST(BehaviourBeacon, SharedServerClientsNeedOnePerBeaconRule) {
 // The first shard to enter an epoch halves the counts, once; a count added by a shard still in
 // an epoch already halved is dropped (one sieve would have halved it away).
 TEST(SharedServerClients, AgesOncePerEpochAndDropsCountsOfHalvedEpochs) {
-  SharedServerClients shared(4096);
+  SharedServerClients shared;
+  shared.set_aside(4096);
+  shared.allocate();
   const std::uint64_t server = 0x1234'5678'9abc'def0ULL;
   for (int i = 0; i < 8; ++i) shared.add(server, 10);
   EXPECT_EQ(shared.estimate(server, 10), 8);
@@ -613,7 +626,9 @@ TEST(SharedServerClients, AgesOncePerEpochAndDropsCountsOfHalvedEpochs) {
 
 // Shards add from their own threads: no count is lost.
 TEST(SharedServerClients, CountsFromManyThreadsAllArrive) {
-  SharedServerClients shared(4096);
+  SharedServerClients shared;
+  shared.set_aside(4096);
+  shared.allocate();
   const std::uint64_t server = 42;
   constexpr int kThreads = 4;
   constexpr int kAdds = 5000;

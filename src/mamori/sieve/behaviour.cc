@@ -1038,6 +1038,17 @@ BehaviourEngine::BehaviourEngine(BehaviourEngine&&) noexcept = default;
 BehaviourEngine& BehaviourEngine::operator=(BehaviourEngine&&) noexcept = default;
 BehaviourEngine::~BehaviourEngine() = default;
 
+void SharedServerClients::set_aside(std::size_t bytes) {
+  const std::lock_guard lock(mutex_);
+  set_aside_ += bytes;
+}
+
+void SharedServerClients::allocate() {
+  const std::lock_guard lock(mutex_);
+  counts_ = CountMinSketch<std::uint16_t>(set_aside_);
+  epoch_ = -1;
+}
+
 std::uint16_t SharedServerClients::add(std::uint64_t server, std::int64_t epoch) {
   const std::lock_guard lock(mutex_);
   age_to(epoch);
@@ -1055,12 +1066,6 @@ void SharedServerClients::age_to(std::int64_t epoch) {
   if (epoch <= epoch_) return;
   if (epoch_ >= 0) counts_.decay(static_cast<std::uint64_t>(epoch - epoch_));
   epoch_ = epoch;
-}
-
-std::size_t BehaviourEngine::server_clients_bytes(std::size_t rules, std::size_t memory_bytes) {
-  // As create() sizes it, less the fixed overhead (a few KiB against a budget of MiB).
-  const std::size_t share = rules == 0 ? 0 : memory_bytes / rules;
-  return fit_sketch<std::uint16_t>(round_down_64(share / 4) / 4);
 }
 
 Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules,
@@ -1147,11 +1152,12 @@ Result<BehaviourEngine> BehaviourEngine::create(std::vector<BehaviourRule> rules
       // A quarter of the sketch budget counts the clients of servers: there are far fewer
       // servers with recurring pairs than pairs seen once.
       r.sketch = CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4 * 3));
+      const std::size_t server_clients_bytes = fit_sketch<std::uint16_t>(sketch_bytes / 4);
       if (shared.empty()) {
-        r.server_clients =
-            CountMinSketch<std::uint16_t>(fit_sketch<std::uint16_t>(sketch_bytes / 4));
+        r.server_clients = CountMinSketch<std::uint16_t>(server_clients_bytes);
       } else {
         r.shared_clients = shared[state->beacons.size() - 1];
+        r.shared_clients->set_aside(server_clients_bytes);
       }
       r.periodic_ports.assign(kPortWords, 0);
       for (const std::uint16_t port : r.params.periodic_ports) {

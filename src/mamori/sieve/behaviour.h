@@ -256,7 +256,11 @@ struct BehaviourStats {
 // popular for it).
 class SharedServerClients {
  public:
-  explicit SharedServerClients(std::size_t bytes) : counts_(bytes) {}
+  // Each engine that shares the counts sets aside the bytes its own count would have taken
+  // (BehaviourEngine::create); allocate() then sizes the counts to their sum, once every engine
+  // is made and before any is used, so the run's behaviour memory stays within its budget.
+  void set_aside(std::size_t bytes);
+  void allocate();
   // Adds a client of `server` counted in `epoch`; returns the server's estimate.
   std::uint16_t add(std::uint64_t server, std::int64_t epoch);
   std::uint16_t estimate(std::uint64_t server, std::int64_t epoch);
@@ -266,8 +270,9 @@ class SharedServerClients {
   void age_to(std::int64_t epoch);  // under mutex_
 
   std::mutex mutex_;
-  CountMinSketch<std::uint16_t> counts_;
-  std::int64_t epoch_ = -1;  // the latest epoch any shard entered
+  std::size_t set_aside_ = 0;
+  CountMinSketch<std::uint16_t> counts_{0};  // one block until allocate()
+  std::int64_t epoch_ = -1;                  // the latest epoch any shard entered
 };
 
 class BehaviourEngine {
@@ -277,14 +282,12 @@ class BehaviourEngine {
   // Fails when the budget is below the fixed overhead (the engine object, 8 KiB per port
   // bitmap) plus kMinBytesPerRule per rule.
   // `shared_server_clients`: empty, or one per beacon rule (in the order of `rules`), used
-  // instead of the rule's own count (the engine then reserves none of its own; the shared
-  // counts are not in memory_bytes()). Every engine sharing them must have the same `seed`.
+  // instead of the rule's own count: the engine sets its count's bytes aside for it and
+  // reserves none itself (so they are not in memory_bytes()). Every engine sharing them must
+  // have the same `seed`.
   static Result<BehaviourEngine> create(
       std::vector<BehaviourRule> rules, std::size_t memory_bytes, std::uint64_t seed,
       std::span<SharedServerClients* const> shared_server_clients = {});
-  // What one beacon rule's server_clients takes in an engine of `memory_bytes` with `rules`
-  // rules: the size for SharedServerClients of a run whose behaviour budget is `memory_bytes`.
-  static std::size_t server_clients_bytes(std::size_t rules, std::size_t memory_bytes);
   static constexpr std::size_t kMinBytesPerRule = 4096;
 
   BehaviourEngine(BehaviourEngine&&) noexcept;

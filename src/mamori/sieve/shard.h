@@ -79,7 +79,8 @@
 //   - the bounds are divided: each shard's flow table holds max(1024, ceil(max_flows / S))
 //     flows and its behaviour engine gets behaviour_memory_mb / S, so eviction and the
 //     behaviour memory bound act per shard (a skewed shard evicts before the total reaches
-//     max_flows).
+//     max_flows). The beacon rules' shared server counts are sized as one sieve's; they are
+//     held once, outside the shards' shares, and not in the summary's behaviour memory_bytes.
 // A sieve with workers = 1 is the plain single-threaded sieve: none of this code runs.
 //
 // Measured: speed in docs/benchmarks.md, "All cores" (bench/sharded_sieve_bench.cc). In the

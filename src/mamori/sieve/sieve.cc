@@ -664,16 +664,13 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
   if (rules.stats().behaviour_rules > 0) {
     auto behaviour = behaviour_rules_of(rules);
     if (!behaviour) return fail("sieve: behaviour rules: {}", behaviour.error().message);
-    const std::size_t server_clients_bytes =
-        BehaviourEngine::server_clients_bytes(behaviour->size(), behaviour_bytes);
     for (const auto& rule : *behaviour) {
       if (const auto* amplification = std::get_if<AmplificationParams>(&rule.params)) {
         service_ports.insert(service_ports.end(), amplification->udp_ports.begin(),
                              amplification->udp_ports.end());
       }
       if (std::holds_alternative<BeaconParams>(rule.params)) {
-        shared->server_clients.push_back(
-            std::make_unique<SharedServerClients>(server_clients_bytes));
+        shared->server_clients.push_back(std::make_unique<SharedServerClients>());
         shared->views.push_back(shared->server_clients.back().get());
       }
     }
@@ -689,6 +686,9 @@ Result<std::unique_ptr<Sieve>> Sieve::create(const SieveConfig& config,
         return std::unique_ptr<detail::ShardWorker>(std::move(*state));
       });
   if (!sharded) return fail(sharded.error());
+  // Sized by what the shards' engines set aside; before the first packet is handed over
+  // (which orders this before any shard's use).
+  for (const auto& counts : shared->server_clients) counts->allocate();
   return std::unique_ptr<Sieve>(new Sieve(nullptr, std::move(shared), std::move(*sharded)));
 }
 
