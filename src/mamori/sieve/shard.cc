@@ -186,11 +186,7 @@ bool ShardedSieve::walk_owned(Lane& lane, ShardBatch& batch) {
     switch (item.op) {
       case ShardBatch::Op::packet: {
         if (skip) break;
-        const capture::RawPacket raw{.timestamp = item.timestamp,
-                                     .wire_length = item.wire_length,
-                                     .link_type = item.link_type,
-                                     .data = batch.data_of(item),
-                                     .stable = item.stable != nullptr};
+        const capture::RawPacket raw = batch.packet_of(item);
         decode::DecodedPacket packet;
         const auto status = decode::decode_packet(raw, packet);
         if (!processable(status)) {
@@ -256,11 +252,7 @@ void ShardedSieve::walk_one(Lane& lane, std::uint32_t shard, ShardBatch& batch) 
       moving.next_expiry = item.timestamp + Duration::seconds(1);
     }
     if (route != kUnprocessable && route != shard) continue;
-    const capture::RawPacket raw{.timestamp = item.timestamp,
-                                 .wire_length = item.wire_length,
-                                 .link_type = item.link_type,
-                                 .data = batch.data_of(item),
-                                 .stable = item.stable != nullptr};
+    const capture::RawPacket raw = batch.packet_of(item);
     decode::DecodedPacket packet;
     const auto status = decode::decode_packet(raw, packet);
     moving.worker->shard_process(raw, packet, status);

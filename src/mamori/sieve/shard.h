@@ -182,6 +182,13 @@ struct ShardBatch {
                ? std::span<const std::uint8_t>(item.stable, item.length)
                : std::span<const std::uint8_t>(bytes.data() + item.offset, item.length);
   }
+  capture::RawPacket packet_of(const Item& item) const {
+    return {.timestamp = item.timestamp,
+            .wire_length = item.wire_length,
+            .link_type = item.link_type,
+            .data = data_of(item),
+            .stable = item.stable != nullptr};
+  }
 };
 
 class ShardedSieve {
