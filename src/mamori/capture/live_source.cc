@@ -162,12 +162,10 @@ NextStatus LivePacketSource::next(RawPacket& out) {
     return failed_ ? NextStatus::error : NextStatus::end;
   }
   for (;;) {
-    const bool stopping = stop_requested_.load(std::memory_order_acquire);
-    if (stopping) [[unlikely]] {
-      const auto now = std::chrono::steady_clock::now();
-      if (!drain_until_)
-        drain_until_ = now + 2 * std::chrono::milliseconds(timeout_ms_) + kDrainMargin;
-      if (now >= *drain_until_) return end();
+    if (stop_requested_.load(std::memory_order_acquire) && !drain_until_) [[unlikely]] {
+      const auto period = 2 * std::chrono::milliseconds(timeout_ms_) + kDrainMargin;
+      drain_until_ = std::chrono::steady_clock::now() + period;
+      drain_stamp_ = SystemClock().now() + Duration::millis(period.count());
     }
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
@@ -179,6 +177,10 @@ NextStatus LivePacketSource::next(RawPacket& out) {
         reached_end_time_ = true;
         return end();
       }
+      // Captured after the drain period: the stop is behind us. (What the kernel captured
+      // before it is read however long the sieve takes.)
+      if (drain_stamp_ && stamp > *drain_stamp_) [[unlikely]]
+        return end();
       out.timestamp = stamp;
       out.wire_length = std::max(header->len, header->caplen);
       out.link_type = link_type_;
@@ -189,7 +191,9 @@ NextStatus LivePacketSource::next(RawPacket& out) {
     }
     if (status == PCAP_ERROR_BREAK) continue;  // stop() called pcap_breakloop: see above
     if (status < 0) return fail_with("reading");
-    // Nothing ready now: wait for the ring, a stop request or the end time.
+    // Nothing ready now: end once the drain period is over, else wait for the ring, a stop
+    // request or the end time.
+    if (drain_until_ && std::chrono::steady_clock::now() >= *drain_until_) return end();
     int timeout = -1;
     if (end_at_) {
       const Timestamp now = SystemClock().now();

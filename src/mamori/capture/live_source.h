@@ -14,10 +14,13 @@
 //
 // The handle is non-blocking and next() waits in poll() on libpcap's selectable descriptor
 // and on an eventfd that stop() writes, so a stop request wakes it even when no packet ever
-// comes. After stop() the source keeps delivering for one drain period (twice the block
-// timeout plus a margin) so that packets the kernel had already captured into a not yet
-// retired block are not lost, then ends. A wall-clock end time (an approval's not_after) ends
-// it too: no packet stamped at or after it is returned.
+// comes. After stop() the source delivers every packet the kernel captured up to one drain
+// period (twice the block timeout plus a margin) after the stop, so that packets already in a
+// not yet retired block are not lost, and then ends: at the first packet stamped after that,
+// or when the ring has nothing more once the period is over. Packets waiting in the ring when
+// the period ends (a sieve behind a busy link) are still delivered; the period bounds the wait
+// for new ones, not the reading of captured ones. A wall-clock end time (an approval's
+// not_after) ends it too: no packet stamped at or after it is returned.
 
 #include <atomic>
 #include <chrono>
@@ -94,6 +97,7 @@ class LivePacketSource final : public PacketSource {
   std::optional<Timestamp> end_at_;
   std::atomic<bool> stop_requested_{false};
   std::optional<std::chrono::steady_clock::time_point> drain_until_;
+  std::optional<Timestamp> drain_stamp_;  // the same instant on the packets' (wall) clock
   bool ended_ = false;
   bool failed_ = false;
   bool reached_end_time_ = false;
