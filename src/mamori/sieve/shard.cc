@@ -290,7 +290,6 @@ void ShardedSieve::adopt(Lane& lane, std::uint32_t shard) {
   lane.mine[shard] = 1;
   {
     const std::lock_guard lock(mutex_);
-    --moves_in_flight_;
     --lane.expected;
   }
   moves_done_.fetch_add(1, std::memory_order_relaxed);
@@ -334,7 +333,6 @@ void ShardedSieve::handle_mail(Lane& lane) {
         walk_one(lane, shard, batch);
         part_done(batch, 1);
       }
-      moving.cursor = lane.next;
       adopt(lane, shard);
     }
   }
@@ -480,7 +478,10 @@ void ShardedSieve::balance() {
   batches_since_balance_ = 0;
   {
     const std::lock_guard lock(mutex_);
-    if (moves_in_flight_ > 0) return;  // one at a time: the last one's effect shows first
+    // One at a time: the last one's effect shows first.
+    for (const auto& lane : lanes_) {
+      if (lane->expected > 0) return;
+    }
   }
   const std::size_t lanes = lanes_.size();
   // Packets each shard walked since the last look: its recent load.
@@ -541,7 +542,6 @@ void ShardedSieve::balance() {
   owner_[pick] = static_cast<std::uint32_t>(to);
   {
     const std::lock_guard lock(mutex_);
-    ++moves_in_flight_;
     ++lanes_[to]->expected;
     if (from != 0) {
       lanes_[from]->gives.emplace_back(pick, static_cast<std::uint32_t>(to));

@@ -299,7 +299,6 @@ class ShardedSieve {
   std::condition_variable batch_done_;
   std::deque<ShardBatch*> in_flight_;  // handed over, oldest first
   std::uint64_t in_flight_first_ = 0;  // sequence number of in_flight_.front()
-  std::uint32_t moves_in_flight_ = 0;  // asked for, not yet walked by the new lane
   // Batches handed over so far: what a worker polls before it sleeps on work_ready_.
   std::atomic<std::uint64_t> handed_over_{0};
   std::atomic<std::uint64_t> moves_done_{0};
